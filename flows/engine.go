@@ -1,0 +1,105 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Translator turns message IDs into text in a language. Package locales
+// implements it on go-i18n.
+type Translator interface {
+	// Translate renders message id in lang with data for its placeholders.
+	// A non-nil error with a non-empty text means a fallback was used.
+	Translate(lang, id string, data map[string]any) (string, error)
+	// Languages lists the languages offered, in the order to show them.
+	Languages() []string
+	// Match picks the offered language closest to a client's language code.
+	Match(code string) string
+}
+
+// Store keeps sessions and the outbox. Package store implements it on bbolt.
+type Store interface {
+	// Session returns the chat's session; ok is false when there is none.
+	Session(ctx context.Context, chat int64) (s Session, ok bool, err error)
+	// Save stores the session and appends the replies to the outbox, both
+	// or neither. It sets each reply's ID.
+	Save(ctx context.Context, s Session, replies []Reply) error
+}
+
+// Engine runs the flows. It is safe for concurrent use, provided the
+// events of one chat arrive one at a time.
+type Engine struct {
+	content *Content
+	store   Store
+	tr      Translator
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+// Config holds what an [Engine] needs. Content, Store and Translator are
+// required.
+type Config struct {
+	Content    *Content
+	Store      Store
+	Translator Translator
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives problems; nil means discard.
+	Logger *slog.Logger
+}
+
+// NewEngine returns an engine for the given content. It refuses content
+// that fails [Content.Check].
+func NewEngine(cfg Config) (*Engine, error) {
+	if cfg.Content == nil || cfg.Store == nil || cfg.Translator == nil {
+		return nil, errors.New("new engine: content, store and translator are required")
+	}
+	if ps := cfg.Content.Check(); len(ps) > 0 {
+		return nil, fmt.Errorf("new engine: content has %d problems, first: %s", len(ps), ps[0])
+	}
+	e := &Engine{content: cfg.Content, store: cfg.Store, tr: cfg.Translator, now: cfg.Now, log: cfg.Logger}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	return e, nil
+}
+
+// Commands lists the commands the engine understands, for the bot's menu.
+// Each has its description under the message ID "command.<name>".
+var Commands = []string{"start", "menu", "language", "help"}
+
+// Handle handles one event: it loads the chat's session, advances it, and
+// saves the new session together with the replies. An event whose update
+// ID was handled before returns a Result with Duplicate set and no replies.
+func (e *Engine) Handle(ctx context.Context, ev Event) (Result, error) {
+	now := ev.At
+	if now.IsZero() {
+		now = e.now()
+	}
+	s, found, err := e.store.Session(ctx, ev.Chat)
+	if err != nil {
+		return Result{}, fmt.Errorf("handle update %d: %w", ev.UpdateID, err)
+	}
+	if found && s.seen(ev.UpdateID, now) {
+		return Result{Duplicate: true}, nil
+	}
+	if !found {
+		s = Session{Chat: ev.Chat}
+	}
+	t := &turn{e: e, s: &s, ev: ev}
+	t.run()
+	if ev.UpdateID > s.LastUpdateID || now.Sub(s.Updated) >= redeliveryWindow {
+		s.LastUpdateID = ev.UpdateID
+	}
+	s.Updated = now
+	if err := e.store.Save(ctx, s, t.out); err != nil {
+		return Result{}, fmt.Errorf("handle update %d: %w", ev.UpdateID, err)
+	}
+	return Result{Replies: t.out, Notice: t.notice}, nil
+}

@@ -1,0 +1,219 @@
+package flows
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Content is a complete, loaded set of flows with their sources and
+// catalogues.
+type Content struct {
+	Flows    map[string]*Flow
+	Sources  map[string]*Source
+	Catalogs map[string]*Catalog
+
+	menu       []*Flow
+	sourcesSrc []byte
+}
+
+// Menu returns the flows of the main menu, in order.
+func (c *Content) Menu() []*Flow { return c.menu }
+
+// SourcesFile is the name of the file that lists the cited sources.
+const SourcesFile = "sources.toml"
+
+// CatalogDir is the folder that holds the catalogues.
+const CatalogDir = "catalog"
+
+// Load reads a content folder: every *.toml file at its root is a flow,
+// except sources.toml; catalog/*.toml are catalogues. It returns the first
+// syntax error it finds, with file and line; use [Content.Check] for the
+// rest.
+func Load(fsys fs.FS) (*Content, error) {
+	c := &Content{
+		Flows:    map[string]*Flow{},
+		Sources:  map[string]*Source{},
+		Catalogs: map[string]*Catalog{},
+	}
+	names, err := fs.Glob(fsys, "*.toml")
+	if err != nil {
+		return nil, fmt.Errorf("list flows: %w", err)
+	}
+	for _, name := range names {
+		if name == SourcesFile {
+			if err := c.loadSources(fsys, name); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := c.loadFlow(fsys, name); err != nil {
+			return nil, err
+		}
+	}
+	cats, err := fs.Glob(fsys, CatalogDir+"/*.toml")
+	if err != nil {
+		return nil, fmt.Errorf("list catalogues: %w", err)
+	}
+	for _, name := range cats {
+		if err := c.loadCatalog(fsys, name); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range c.Flows {
+		if f.Menu > 0 {
+			c.menu = append(c.menu, f)
+		}
+	}
+	sort.Slice(c.menu, func(i, j int) bool {
+		if c.menu[i].Menu != c.menu[j].Menu {
+			return c.menu[i].Menu < c.menu[j].Menu
+		}
+		return c.menu[i].ID < c.menu[j].ID
+	})
+	return c, nil
+}
+
+func decodeFile(fsys fs.FS, name string, v any) ([]byte, error) {
+	src, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	md, err := toml.Decode(string(src), v)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s:%d: %s", name, pe.Position.Line, pe.Message)
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return nil, fmt.Errorf("%s:%d: unknown key %s", name, lineOf(src, und[0][len(und[0])-1]), strings.Join(keys, ", "))
+	}
+	return src, nil
+}
+
+func (c *Content) loadFlow(fsys fs.FS, name string) error {
+	f := &Flow{file: name}
+	src, err := decodeFile(fsys, name, f)
+	if err != nil {
+		return err
+	}
+	f.src = src
+	if prev, ok := c.Flows[f.ID]; ok {
+		return fmt.Errorf("%s: flow id %q is also used by %s", name, f.ID, prev.file)
+	}
+	f.steps = make(map[string]*Step, len(f.Steps))
+	for _, s := range f.Steps {
+		if _, dup := f.steps[s.ID]; dup {
+			return fmt.Errorf("%s:%d: step id %q is used twice", name, f.line(s.ID), s.ID)
+		}
+		f.steps[s.ID] = s
+	}
+	c.Flows[f.ID] = f
+	return nil
+}
+
+func (c *Content) loadSources(fsys fs.FS, name string) error {
+	var m map[string]*Source
+	src, err := decodeFile(fsys, name, &m)
+	if err != nil {
+		return err
+	}
+	c.sourcesSrc = src
+	for id, s := range m {
+		s.ID = id
+		c.Sources[id] = s
+	}
+	return nil
+}
+
+func (c *Content) loadCatalog(fsys fs.FS, name string) error {
+	cat := &Catalog{Name: strings.TrimSuffix(path.Base(name), ".toml"), file: name}
+	src, err := decodeFile(fsys, name, cat)
+	if err != nil {
+		return err
+	}
+	cat.src = src
+	cat.buildIndex()
+	c.Catalogs[cat.Name] = cat
+	return nil
+}
+
+// line returns the line of the flow file that declares step id, or 0.
+func (f *Flow) line(id string) int {
+	return lineOfValue(f.src, "id", id)
+}
+
+// lineOfValue finds the first line of src that reads `key = "value"`.
+func lineOfValue(src []byte, key, value string) int {
+	want := []byte(`"` + value + `"`)
+	for i, l := range bytes.Split(src, []byte("\n")) {
+		t := bytes.TrimSpace(l)
+		if bytes.HasPrefix(t, []byte(key)) && bytes.HasSuffix(t, want) {
+			if k, _, ok := bytes.Cut(t, []byte("=")); ok && string(bytes.TrimSpace(k)) == key {
+				return i + 1
+			}
+		}
+	}
+	return 0
+}
+
+// lineOf returns the first line of src that mentions word, or 0.
+func lineOf(src []byte, word string) int {
+	for i, l := range bytes.Split(src, []byte("\n")) {
+		if bytes.Contains(l, []byte(word)) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// MessageIDs returns every message ID the content uses, sorted. Every one
+// must exist in every language.
+func (c *Content) MessageIDs() []string {
+	seen := map[string]bool{}
+	add := func(id string) {
+		if id != "" {
+			seen[id] = true
+		}
+	}
+	for _, f := range c.Flows {
+		add(f.Title)
+		for _, s := range f.Steps {
+			add(s.Text)
+			add(s.Invalid)
+			for _, o := range s.Options {
+				add(o.Label)
+			}
+			for _, b := range s.Blocks {
+				add(b.Text)
+			}
+			for _, l := range s.Links {
+				add(l.Label)
+			}
+		}
+	}
+	for _, cat := range c.Catalogs {
+		for _, e := range cat.Entries {
+			add(e.Label)
+		}
+	}
+	ids := make([]string, 0, len(seen))
+	for id := range seen {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}

@@ -1,0 +1,199 @@
+package flows
+
+import (
+	"html"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxMessageRunes keeps a message under Telegram's 4096 characters, with
+// room for what entity parsing counts differently.
+const maxMessageRunes = 4000
+
+// show says a step: its question with buttons, or its result.
+func (t *turn) show(f *Flow, st *Step) {
+	if st.Type == StepResult {
+		t.showResult(f, st)
+		return
+	}
+	t.say(t.tr(st.Text, t.data(f)), t.buttons(f, st))
+}
+
+// buttons returns a question's option buttons and the Back and Main menu
+// row.
+func (t *turn) buttons(f *Flow, st *Step) [][]Button {
+	var rows [][]Button
+	for _, o := range st.Options {
+		data := Callback{Action: ActChoose, Flow: f.ID, Version: f.Version, Step: st.ID, Value: o.ID}.String()
+		rows = append(rows, []Button{{Label: t.tr(o.Label, nil), Data: data}})
+	}
+	return append(rows, t.nav(f, st))
+}
+
+func (t *turn) nav(f *Flow, st *Step) []Button {
+	return []Button{
+		{Label: t.tr("common.back", nil), Data: Callback{Action: ActBack, Flow: f.ID, Version: f.Version, Step: st.ID}.String()},
+		{Label: t.tr("common.menu.button", nil), Data: Callback{Action: ActMenu}.String()},
+	}
+}
+
+// showResult says a result: its blocks whose conditions hold, the sources
+// they cite, and link buttons. A result too long for one message is split
+// between blocks.
+func (t *turn) showResult(f *Flow, st *Step) {
+	data := t.data(f)
+	var parts, cited []string
+	for _, b := range st.Blocks {
+		if !b.If.Holds(t.s.Answers) {
+			continue
+		}
+		parts = append(parts, t.tr(b.Text, data))
+		for _, id := range b.Sources {
+			if !contains(cited, id) {
+				cited = append(cited, id)
+			}
+		}
+	}
+	if len(cited) > 0 {
+		lines := []string{t.tr("common.sources", nil)}
+		for _, id := range cited {
+			src := t.e.content.Sources[id]
+			lines = append(lines, t.tr("common.source", map[string]any{
+				"URL":  html.EscapeString(src.URL),
+				"Name": html.EscapeString(src.Name),
+				"Date": src.Checked.Format("2006-01-02"),
+			}))
+		}
+		parts = append(parts, strings.Join(lines, "\n"))
+	}
+	var rows [][]Button
+	for _, l := range st.Links {
+		rows = append(rows, []Button{{Label: t.tr(l.Label, nil), URL: l.URL}})
+	}
+	rows = append(rows, t.nav(f, st))
+	msgs := pack(parts, maxMessageRunes-utf8.RuneCountInString(t.prefix))
+	for i, m := range msgs {
+		if i == len(msgs)-1 {
+			t.say(m, rows)
+		} else {
+			t.say(m, nil)
+		}
+	}
+}
+
+// pack joins paragraphs into as few messages of at most max runes as it
+// can, never splitting a paragraph unless it alone is too long.
+func pack(parts []string, max int) []string {
+	var msgs []string
+	var cur strings.Builder
+	n := 0
+	flush := func() {
+		if cur.Len() > 0 {
+			msgs = append(msgs, cur.String())
+			cur.Reset()
+			n = 0
+		}
+	}
+	for _, p := range parts {
+		pn := utf8.RuneCountInString(p)
+		if n > 0 && n+2+pn > max {
+			flush()
+		}
+		for pn > max { // a paragraph longer than a message: cut it
+			r := []rune(p)
+			msgs = append(msgs, string(r[:max]))
+			p = string(r[max:])
+			pn -= max
+		}
+		if n > 0 {
+			cur.WriteString("\n\n")
+			n += 2
+		}
+		cur.WriteString(p)
+		n += pn
+	}
+	flush()
+	if len(msgs) == 0 {
+		msgs = []string{""}
+	}
+	return msgs
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// data returns the placeholders for a flow's texts: each answer as the
+// user will recognise it (an option's or catalogue entry's label in the
+// user's language, or the user's own words), escaped.
+func (t *turn) data(f *Flow) map[string]any {
+	if len(t.s.Answers) == 0 {
+		return nil
+	}
+	d := make(map[string]any, len(t.s.Answers))
+	for name, v := range t.s.Answers {
+		d[name] = html.EscapeString(v)
+	}
+	for _, st := range f.Steps {
+		switch {
+		case st.Type == StepChoice && st.Answer != "":
+			if o := st.option(t.s.Answers[st.Answer]); o != nil {
+				d[st.Answer] = html.EscapeString(t.tr(o.Label, nil))
+			}
+		case st.Type == StepText && st.Lookup != "":
+			cat := t.e.content.Catalogs[st.Lookup]
+			id := t.s.Answers[cat.Answer]
+			for i := range cat.Entries {
+				if cat.Entries[i].ID == id {
+					d[cat.Answer] = html.EscapeString(t.tr(cat.Entries[i].Label, nil))
+				}
+			}
+		}
+	}
+	return d
+}
+
+// say queues a new message; the pending prefix goes on top.
+func (t *turn) say(text string, buttons [][]Button) {
+	if t.prefix != "" {
+		text = t.prefix + "\n\n" + text
+		t.prefix = ""
+	}
+	t.out = append(t.out, Reply{Chat: t.s.Chat, Op: OpSend, Text: text, Buttons: buttons})
+}
+
+// receipt turns the message whose button was pressed into a record of the
+// choice: its text followed by the chosen label, without buttons.
+func (t *turn) receipt(text, label string) {
+	if t.ev.MessageID == 0 {
+		return
+	}
+	text += "\n\n" + t.tr("common.chosen", map[string]any{"Label": html.EscapeString(label)})
+	t.out = append(t.out, Reply{Chat: t.s.Chat, Op: OpEdit, MessageID: t.ev.MessageID, Text: text})
+}
+
+// clearButtons removes the buttons of the message whose button was pressed.
+func (t *turn) clearButtons() {
+	if t.ev.MessageID == 0 {
+		return
+	}
+	t.out = append(t.out, Reply{Chat: t.s.Chat, Op: OpClearButtons, MessageID: t.ev.MessageID})
+}
+
+// tr translates a message ID in the session's language. It never returns
+// an ID: a missing text is logged and replaced by an ellipsis.
+func (t *turn) tr(id string, data map[string]any) string {
+	s, err := t.e.tr.Translate(t.s.Lang, id, data)
+	if err != nil {
+		t.e.log.Warn("translation problem", "lang", t.s.Lang, "id", id, "err", err)
+	}
+	if s == "" {
+		return "…"
+	}
+	return s
+}

@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"lotse/flows"
+)
+
+// SchemaVersion is the layout version this code writes.
+const SchemaVersion = 1
+
+var (
+	bucketMeta     = []byte("meta")
+	bucketSessions = []byte("sessions")
+	bucketOutbox   = []byte("outbox")
+	keySchema      = []byte("schema")
+)
+
+// ErrLocked is returned by [Open] when another process holds the file.
+var ErrLocked = errors.New("database is in use by another process")
+
+// ErrSchema is returned by [Open] for a file written by a newer Lotse.
+var ErrSchema = errors.New("database schema is newer than this program")
+
+// Options configure [Open].
+type Options struct {
+	// LockTimeout is how long Open waits for another process to release
+	// the file; zero means one second.
+	LockTimeout time.Duration
+}
+
+// DB is an open Lotse database. It is safe for concurrent use.
+type DB struct {
+	bolt *bolt.DB
+	path string
+}
+
+var _ flows.Store = (*DB)(nil)
+
+// Open opens the database at path, creating it if needed.
+func Open(path string, opts Options) (*DB, error) {
+	timeout := opts.LockTimeout
+	if timeout == 0 {
+		timeout = time.Second
+	}
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("open %s: %w (waited %s for its lock; is another lotse running?)", path, ErrLocked, timeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db := &DB{bolt: b, path: path}
+	if err := db.init(); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func (db *DB) init() error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketMeta, bucketSessions, bucketOutbox} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get(keySchema); v != nil {
+			if got := binary.BigEndian.Uint64(v); got > SchemaVersion {
+				return fmt.Errorf("%w: file has version %d, this program knows %d", ErrSchema, got, SchemaVersion)
+			}
+		}
+		return meta.Put(keySchema, u64(SchemaVersion))
+	})
+}
+
+// Path returns the file's path.
+func (db *DB) Path() string { return db.path }
+
+// Close closes the database.
+func (db *DB) Close() error {
+	if err := db.bolt.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", db.path, err)
+	}
+	return nil
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+// Session returns the chat's session; ok is false when there is none.
+func (db *DB) Session(ctx context.Context, chat int64) (flows.Session, bool, error) {
+	var s flows.Session
+	var ok bool
+	if err := ctx.Err(); err != nil {
+		return s, false, fmt.Errorf("load session: %w", err)
+	}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketSessions).Get(u64(uint64(chat)))
+		if v == nil {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(v, &s)
+	})
+	if err != nil {
+		return flows.Session{}, false, fmt.Errorf("load session: %w", err)
+	}
+	return s, ok, nil
+}
+
+// Save stores the session and appends the replies to the outbox in one
+// transaction, and sets each reply's ID.
+func (db *DB) Save(ctx context.Context, s flows.Session, replies []flows.Reply) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("save session: %w", err)
+	}
+	sv, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("save session: %w", err)
+	}
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketSessions).Put(u64(uint64(s.Chat)), sv); err != nil {
+			return err
+		}
+		out := tx.Bucket(bucketOutbox)
+		for i := range replies {
+			id, err := out.NextSequence()
+			if err != nil {
+				return err
+			}
+			replies[i].ID = id
+			v, err := json.Marshal(replies[i])
+			if err != nil {
+				return err
+			}
+			if err := out.Put(u64(id), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save session: %w", err)
+	}
+	return nil
+}
+
+// Pending returns the replies in the outbox, oldest first.
+func (db *DB) Pending(ctx context.Context) ([]flows.Reply, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	var rs []flows.Reply
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
+			var r flows.Reply
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("reply %x: %w", k, err)
+			}
+			r.ID = binary.BigEndian.Uint64(k)
+			rs = append(rs, r)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	return rs, nil
+}
+
+// Ack removes a delivered reply from the outbox. Acknowledging a reply
+// that is not there is not an error.
+func (db *DB) Ack(ctx context.Context, id uint64) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("ack reply %d: %w", id, err)
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOutbox).Delete(u64(id))
+	})
+	if err != nil {
+		return fmt.Errorf("ack reply %d: %w", id, err)
+	}
+	return nil
+}

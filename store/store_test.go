@@ -1,0 +1,124 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"lotse/flows"
+	"lotse/store"
+)
+
+func open(t *testing.T, path string) *store.DB {
+	t.Helper()
+	db, err := store.Open(path, store.Options{LockTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestSessionRoundTripAndReopen(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "lotse.db")
+	db := open(t, path)
+	if _, ok, err := db.Session(ctx, 42); err != nil || ok {
+		t.Fatalf("Session(42) on a new file = ok %v, err %v; want none", ok, err)
+	}
+	want := flows.Session{
+		Chat: 42, Lang: "de", LangChosen: true, Flow: "recognition", FlowVersion: 2, Step: "origin",
+		Answers: map[string]string{"profession": "nurse"}, History: []string{"profession"},
+		LastUpdateID: 1007, Updated: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC),
+	}
+	replies := []flows.Reply{{Chat: 42, Text: "one"}, {Chat: 42, Op: flows.OpEdit, MessageID: 7, Text: "two"}}
+	if err := db.Save(ctx, want, replies); err != nil {
+		t.Fatal(err)
+	}
+	if replies[0].ID == 0 || replies[1].ID <= replies[0].ID {
+		t.Errorf("Save gave reply IDs %d, %d; want increasing, non-zero", replies[0].ID, replies[1].ID)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db = open(t, path)
+	defer db.Close()
+	got, ok, err := db.Session(ctx, 42)
+	if err != nil || !ok {
+		t.Fatalf("Session(42) after reopen: ok %v, err %v", ok, err)
+	}
+	if got.Step != want.Step || got.Answers["profession"] != "nurse" || got.LastUpdateID != 1007 ||
+		len(got.History) != 1 || !got.Updated.Equal(want.Updated) || !got.LangChosen {
+		t.Errorf("session after reopen = %+v, want %+v", got, want)
+	}
+	pending, err := db.Pending(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 2 || pending[0].Text != "one" || pending[1].Op != flows.OpEdit || pending[1].MessageID != 7 {
+		t.Fatalf("Pending after reopen = %+v, want the two replies in order", pending)
+	}
+	if err := db.Ack(ctx, pending[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ack(ctx, pending[0].ID); err != nil {
+		t.Errorf("second Ack of the same reply: %v, want nil", err)
+	}
+	pending, _ = db.Pending(ctx)
+	if len(pending) != 1 || pending[0].Text != "two" {
+		t.Errorf("Pending after Ack = %+v, want only the second reply", pending)
+	}
+}
+
+func TestFileMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lotse.db")
+	open(t, path).Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode := fi.Mode().Perm(); mode&0o077 != 0 {
+		t.Errorf("file mode = %v, want no access for group and others (0600)", mode)
+	}
+}
+
+func TestSecondOpenIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lotse.db")
+	db := open(t, path)
+	defer db.Close()
+	start := time.Now()
+	_, err := store.Open(path, store.Options{LockTimeout: 50 * time.Millisecond})
+	if !errors.Is(err, store.ErrLocked) {
+		t.Fatalf("second Open: err = %v, want ErrLocked", err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("second Open waited %v", waited)
+	}
+}
+
+func TestCancelledContext(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "lotse.db"))
+	defer db.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := db.Save(ctx, flows.Session{Chat: 1}, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("Save with a cancelled context: %v, want context.Canceled", err)
+	}
+	if _, _, err := db.Session(ctx, 1); !errors.Is(err, context.Canceled) {
+		t.Errorf("Session with a cancelled context: %v, want context.Canceled", err)
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lotse.db")
+	open(t, path).Close()
+	if err := store.SetSchemaForTest(path, store.SchemaVersion+1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Open(path, store.Options{}); !errors.Is(err, store.ErrSchema) {
+		t.Errorf("Open of a newer schema: %v, want ErrSchema", err)
+	}
+}
