@@ -99,7 +99,8 @@ func decodeFile(fsys fs.FS, name string, v any) ([]byte, error) {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return nil, fmt.Errorf("%s:%d: unknown key %s", name, lineOf(src, und[0][len(und[0])-1]), strings.Join(keys, ", "))
+		return nil, fmt.Errorf("%s:%d: unknown key %s (a key belongs to the nearest [[…]] header above it: write a step's own keys before its options, cases, blocks and links)",
+			name, lineOf(src, und[0][len(und[0])-1]), strings.Join(keys, ", "))
 	}
 	return src, nil
 }

@@ -1,0 +1,197 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"lotse/flows"
+)
+
+// Handler handles one event and commits its effects; *flows.Engine is one.
+type Handler interface {
+	Handle(ctx context.Context, ev flows.Event) (flows.Result, error)
+}
+
+// Outbox holds replies that were committed but not yet delivered; the store
+// implements it.
+type Outbox interface {
+	Pending(ctx context.Context) ([]flows.Reply, error)
+	Ack(ctx context.Context, id uint64) error
+}
+
+// Errors that end [Bot.Run] or [New].
+var (
+	// ErrUnauthorized means Telegram refused the token.
+	ErrUnauthorized = errors.New("telegram refused the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN")
+	// ErrConflict means another process polls updates for the same bot.
+	ErrConflict = errors.New("another instance of this bot is polling Telegram (409 Conflict): stop it first")
+)
+
+// Config configures a [Bot]. Token, Handler and Outbox are required.
+type Config struct {
+	Token string
+	// Endpoint is go-telegram-bot-api's endpoint format string, such as
+	// "http://127.0.0.1:8081/bot%s/%s"; empty means Telegram's.
+	Endpoint string
+	Handler  Handler
+	Outbox   Outbox
+	// Logger receives the adapter's log; nil discards.
+	Logger *slog.Logger
+	// Workers is the number of chat workers; zero means 16.
+	Workers int
+	// PollTimeout is the long-poll timeout of getUpdates; zero means 50s.
+	PollTimeout time.Duration
+	// ShutdownTimeout bounds how long Run waits for workers after its
+	// context ended; zero means 10s.
+	ShutdownTimeout time.Duration
+	// HTTPClient sends the requests; nil means a default client.
+	HTTPClient *http.Client
+}
+
+// Bot is a running Telegram adapter.
+type Bot struct {
+	cfg  Config
+	log  *slog.Logger
+	self tgbotapi.User
+	seed maphash.Seed
+}
+
+// sendTimeout bounds one Bot API call other than the long poll.
+const sendTimeout = 30 * time.Second
+
+// New checks the token with getMe and returns the bot.
+func New(ctx context.Context, cfg Config) (*Bot, error) {
+	if cfg.Token == "" || cfg.Handler == nil || cfg.Outbox == nil {
+		return nil, errors.New("new bot: token, handler and outbox are required")
+	}
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = tgbotapi.APIEndpoint
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 16
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = 50 * time.Second
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{}
+	}
+	b := &Bot{cfg: cfg, log: cfg.Logger, seed: maphash.MakeSeed()}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	me, err := b.api(ctx, sendTimeout).GetMe()
+	if err != nil {
+		var te *tgbotapi.Error
+		if errors.As(err, &te) && te.Code == 401 {
+			return nil, ErrUnauthorized
+		}
+		return nil, fmt.Errorf("new bot: getMe: %w", err)
+	}
+	b.self = me
+	return b, nil
+}
+
+// Username returns the bot's username, as getMe reported it.
+func (b *Bot) Username() string { return b.self.UserName }
+
+func (b *Bot) api(ctx context.Context, timeout time.Duration) *tgbotapi.BotAPI {
+	return newAPI(ctx, b.cfg.Token, b.cfg.Endpoint, b.cfg.HTTPClient, timeout)
+}
+
+// job is one piece of work for a chat worker: an update to handle, or a
+// reply left in the outbox to deliver.
+type job struct {
+	ev      flows.Event
+	queryID string       // the callback query to answer, if any
+	reply   *flows.Reply // a reply to deliver instead of an event
+	done    func()       // called once the event is committed
+}
+
+// Run polls Telegram and handles updates until ctx ends or Telegram
+// refuses to go on (ErrUnauthorized, ErrConflict). On the way out it stops
+// polling, lets the workers finish what they hold (bounded by
+// ShutdownTimeout), and confirms the handled updates to Telegram.
+func (b *Bot) Run(ctx context.Context) error {
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	sendAPI := b.api(workCtx, sendTimeout)
+
+	queues := make([]chan job, b.cfg.Workers)
+	var wg sync.WaitGroup
+	for i := range queues {
+		queues[i] = make(chan job, 64)
+		wg.Go(func() {
+			for j := range queues[i] {
+				b.process(workCtx, sendAPI, j)
+			}
+		})
+	}
+	dispatch := func(j job) {
+		chat := j.ev.Chat
+		if j.reply != nil {
+			chat = j.reply.Chat
+		}
+		queues[b.worker(chat)] <- j
+	}
+
+	err := b.flushOutbox(ctx, dispatch)
+	if err == nil {
+		err = b.poll(ctx, dispatch)
+	}
+
+	for _, q := range queues {
+		close(q)
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(b.cfg.ShutdownTimeout):
+		b.log.Warn("shutdown timeout: abandoning in-flight deliveries (they stay in the outbox)")
+		stopWork()
+		<-finished
+	}
+	return err
+}
+
+func (b *Bot) worker(chat int64) int {
+	var h maphash.Hash
+	h.SetSeed(b.seed)
+	var buf [8]byte
+	for i := range buf {
+		buf[i] = byte(uint64(chat) >> (8 * i))
+	}
+	h.Write(buf[:])
+	return int(h.Sum64() % uint64(b.cfg.Workers))
+}
+
+// flushOutbox queues the replies a previous run committed but did not
+// deliver.
+func (b *Bot) flushOutbox(ctx context.Context, dispatch func(job)) error {
+	pending, err := b.cfg.Outbox.Pending(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("flush outbox: %w", err)
+	}
+	if len(pending) > 0 {
+		b.log.Info("delivering replies left in the outbox", "count", len(pending))
+	}
+	for i := range pending {
+		dispatch(job{reply: &pending[i]})
+	}
+	return nil
+}

@@ -1,0 +1,219 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"lotse/flows"
+)
+
+// handleAttempts is how often a failing handler (a store error) is tried
+// before the update is given up.
+const handleAttempts = 3
+
+// deliverAttempts bounds retries of a reply on 5xx and network errors; the
+// reply then stays in the outbox for the next start.
+const deliverAttempts = 6
+
+// errChatGone says the user blocked the bot; the chat's other replies are
+// dropped.
+var errChatGone = errors.New("chat blocked the bot")
+
+// process does one job: handle the update (commit), answer the button, and
+// deliver the replies.
+func (b *Bot) process(ctx context.Context, api *tgbotapi.BotAPI, j job) {
+	if j.reply != nil {
+		b.deliver(ctx, api, *j.reply)
+		return
+	}
+	if j.ev.Kind == 0 {
+		j.done()
+		b.answer(api, j.queryID, "")
+		return
+	}
+	res, err := b.handle(ctx, j.ev)
+	j.done()
+	if err != nil {
+		b.log.Error("update given up after retries", "update_id", j.ev.UpdateID, "chat", j.ev.Chat, "err", err)
+	}
+	b.answer(api, j.queryID, res.Notice)
+	for i, r := range res.Replies {
+		if err := b.deliver(ctx, api, r); errors.Is(err, errChatGone) {
+			for _, rest := range res.Replies[i+1:] {
+				b.ack(ctx, rest)
+			}
+			return
+		}
+	}
+}
+
+func (b *Bot) handle(ctx context.Context, ev flows.Event) (flows.Result, error) {
+	var err error
+	for attempt := range handleAttempts {
+		var res flows.Result
+		res, err = b.cfg.Handler.Handle(ctx, ev)
+		if err == nil {
+			return res, nil
+		}
+		b.log.Warn("handling update failed", "update_id", ev.UpdateID, "chat", ev.Chat, "attempt", attempt+1, "err", err)
+		if !sleep(ctx, time.Duration(attempt+1)*200*time.Millisecond) {
+			break
+		}
+	}
+	return flows.Result{}, err
+}
+
+// answer answers a callback query, so the user's client stops its spinner.
+// Answering is best effort: a query older than about 15 seconds cannot be
+// answered any more, and that harms nobody.
+func (b *Bot) answer(api *tgbotapi.BotAPI, queryID, text string) {
+	if queryID == "" {
+		return
+	}
+	if _, err := api.Request(tgbotapi.NewCallback(queryID, text)); err != nil {
+		b.log.Info("answering a button press failed", "err", err)
+	}
+}
+
+// deliver sends one reply, handling Telegram's errors, and acknowledges it
+// in the outbox once it reached Telegram (or can never reach it).
+func (b *Bot) deliver(ctx context.Context, api *tgbotapi.BotAPI, r flows.Reply) error {
+	bo := backoff{min: 500 * time.Millisecond, max: 30 * time.Second}
+	for attempt := 1; ; attempt++ {
+		_, err := api.Request(chattable(r))
+		if err == nil {
+			return b.ack(ctx, r)
+		}
+		var te *tgbotapi.Error
+		if !errors.As(err, &te) || te.Code >= 500 {
+			if attempt >= deliverAttempts || !sleep(ctx, bo.next()) {
+				b.log.Warn("delivery failed; the reply stays in the outbox", "chat", r.Chat, "reply", r.ID, "err", err)
+				return err
+			}
+			continue
+		}
+		switch {
+		case te.Code == 429:
+			wait := time.Duration(max(te.RetryAfter, 1)) * time.Second
+			b.log.Info("rate limited by Telegram", "chat", r.Chat, "retry_after", wait)
+			if !sleep(ctx, wait) {
+				return ctx.Err()
+			}
+		case te.Code == 403:
+			b.log.Info("chat blocked the bot; marking it inactive", "chat", r.Chat)
+			b.blocked(ctx, r.Chat)
+			b.ack(ctx, r)
+			return errChatGone
+		case te.Code == 400 && strings.Contains(te.Message, "message is not modified"):
+			return b.ack(ctx, r)
+		case te.Code == 400 && r.Op == flows.OpEdit && editGone(te.Message):
+			r.Op, r.MessageID = flows.OpSend, 0 // the old message is gone: say it anew
+		case te.Code == 400 && r.Op == flows.OpClearButtons && editGone(te.Message):
+			return b.ack(ctx, r)
+		default:
+			b.log.Error("Telegram refused a reply; dropping it", "chat", r.Chat, "reply", r.ID, "code", te.Code, "err", te.Message)
+			b.ack(ctx, r)
+			return fmt.Errorf("deliver reply %d: %w", r.ID, err)
+		}
+	}
+}
+
+func editGone(msg string) bool {
+	return strings.Contains(msg, "message to edit not found") || strings.Contains(msg, "message can't be edited")
+}
+
+func (b *Bot) ack(ctx context.Context, r flows.Reply) error {
+	if r.ID == 0 {
+		return nil
+	}
+	if err := b.cfg.Outbox.Ack(ctx, r.ID); err != nil {
+		b.log.Error("acknowledging a delivered reply failed; it may be sent again after a restart", "reply", r.ID, "err", err)
+		return err
+	}
+	return nil
+}
+
+// blocked tells the handler that the user blocked the bot.
+func (b *Bot) blocked(ctx context.Context, chat int64) {
+	if _, err := b.cfg.Handler.Handle(ctx, flows.Event{Chat: chat, Kind: flows.KindBlocked}); err != nil {
+		b.log.Error("marking a chat inactive failed", "chat", chat, "err", err)
+	}
+}
+
+// chattable turns a reply into a Bot API request.
+func chattable(r flows.Reply) tgbotapi.Chattable {
+	switch r.Op {
+	case flows.OpEdit:
+		e := tgbotapi.NewEditMessageText(r.Chat, r.MessageID, r.Text)
+		e.ParseMode = tgbotapi.ModeHTML
+		e.DisableWebPagePreview = true
+		if len(r.Buttons) > 0 {
+			m := markup(r.Buttons)
+			e.ReplyMarkup = &m
+		}
+		return e
+	case flows.OpClearButtons:
+		return tgbotapi.NewEditMessageReplyMarkup(r.Chat, r.MessageID,
+			tgbotapi.InlineKeyboardMarkup{InlineKeyboard: [][]tgbotapi.InlineKeyboardButton{}})
+	default:
+		m := tgbotapi.NewMessage(r.Chat, r.Text)
+		m.ParseMode = tgbotapi.ModeHTML
+		m.DisableWebPagePreview = true
+		if len(r.Buttons) > 0 {
+			m.ReplyMarkup = markup(r.Buttons)
+		}
+		return m
+	}
+}
+
+func markup(rows [][]flows.Button) tgbotapi.InlineKeyboardMarkup {
+	kb := make([][]tgbotapi.InlineKeyboardButton, 0, len(rows))
+	for _, row := range rows {
+		out := make([]tgbotapi.InlineKeyboardButton, 0, len(row))
+		for _, btn := range row {
+			if btn.URL != "" {
+				out = append(out, tgbotapi.NewInlineKeyboardButtonURL(btn.Label, btn.URL))
+			} else {
+				out = append(out, tgbotapi.NewInlineKeyboardButtonData(btn.Label, btn.Data))
+			}
+		}
+		kb = append(kb, out)
+	}
+	return tgbotapi.InlineKeyboardMarkup{InlineKeyboard: kb}
+}
+
+// Command is an entry of the bot's command menu.
+type Command struct {
+	Name        string
+	Description string
+}
+
+// CommandSet is the command menu for one language; Lang "" is the menu for
+// every language without its own.
+type CommandSet struct {
+	Lang     string
+	Commands []Command
+}
+
+// SetCommands registers the command menus with setMyCommands, one per
+// language.
+func (b *Bot) SetCommands(ctx context.Context, sets []CommandSet) error {
+	api := b.api(ctx, sendTimeout)
+	for _, set := range sets {
+		cmds := make([]tgbotapi.BotCommand, len(set.Commands))
+		for i, c := range set.Commands {
+			cmds[i] = tgbotapi.BotCommand{Command: c.Name, Description: c.Description}
+		}
+		cfg := tgbotapi.NewSetMyCommands(cmds...)
+		cfg.LanguageCode = set.Lang
+		if _, err := api.Request(cfg); err != nil {
+			return fmt.Errorf("set commands for %q: %w", set.Lang, err)
+		}
+	}
+	return nil
+}

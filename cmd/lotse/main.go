@@ -1,0 +1,255 @@
+// Command lotse is Lotse, a multilingual guide for people who want to
+// train, work or study in Sachsen-Anhalt.
+//
+// Without TELEGRAM_BOT_TOKEN it runs as a chat in the terminal; with it,
+// as a Telegram bot. See "lotse help" and README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	_ "time/tzdata" // time zones for reminders, also in minimal containers
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"lotse/bot"
+	"lotse/bot/console"
+	"lotse/flows"
+	"lotse/flows/content"
+	"lotse/locales"
+	"lotse/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `Usage:
+  lotse [flags]      run Lotse: on Telegram if TELEGRAM_BOT_TOKEN is set, else as a chat in this terminal
+  lotse version      print the version
+  lotse help         print this help
+
+Flags:
+  -db PATH           the bbolt database file (default $LOTSE_DB or lotse.db)
+
+Environment:
+  TELEGRAM_BOT_TOKEN     the bot's token from @BotFather; unset: terminal chat
+  TELEGRAM_API_ENDPOINT  Bot API endpoint format string, e.g. http://127.0.0.1:8081/bot%s/%s
+  LOTSE_DB               the bbolt database file (default lotse.db)
+  LOG_LEVEL              debug, info, warn or error (default info; warn in the terminal chat)
+`
+
+// run is the whole program; it returns the exit code (0 ok, 1 failure,
+// 2 usage).
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "version":
+			fmt.Fprintln(stdout, "lotse", versionString())
+			return 0
+		case "help":
+			fmt.Fprint(stdout, usage)
+			return 0
+		default:
+			fmt.Fprintf(stderr, "lotse: unknown command %q\n\n%s", args[0], usage)
+			return 2
+		}
+	}
+	fs := flag.NewFlagSet("lotse", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	dbPath := fs.String("db", "", "the bbolt database file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "lotse: unexpected argument %q\n\n%s", fs.Arg(0), usage)
+		return 2
+	}
+	cfg := configFrom(getenv)
+	if *dbPath != "" {
+		cfg.DB = *dbPath
+	}
+	log, err := newLogger(stderr, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "lotse:", err)
+		return 2
+	}
+	if err := serve(ctx, cfg, log, stdin, stdout); err != nil {
+		fmt.Fprintln(stderr, "lotse:", err)
+		return 1
+	}
+	return 0
+}
+
+// config is what lotse reads from its environment.
+type config struct {
+	Token    string
+	Endpoint string
+	DB       string
+	LogLevel string
+	LangCode string // the terminal user's language, from LANG and friends
+}
+
+func configFrom(getenv func(string) string) config {
+	c := config{
+		Token:    strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN")),
+		Endpoint: getenv("TELEGRAM_API_ENDPOINT"),
+		DB:       getenv("LOTSE_DB"),
+		LogLevel: getenv("LOG_LEVEL"),
+		LangCode: posixLang(getenv),
+	}
+	if c.DB == "" {
+		c.DB = "lotse.db"
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+		if c.Token == "" {
+			c.LogLevel = "warn" // keep the terminal chat readable
+		}
+	}
+	return c
+}
+
+// posixLang turns the POSIX locale (LC_ALL, LC_MESSAGES, LANG) into a
+// language tag: "de_DE.UTF-8" → "de-DE".
+func posixLang(getenv func(string) string) string {
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		v := getenv(k)
+		if v == "" {
+			continue
+		}
+		v, _, _ = strings.Cut(v, ".")
+		v, _, _ = strings.Cut(v, "@")
+		if v == "C" || v == "POSIX" {
+			return ""
+		}
+		return strings.ReplaceAll(v, "_", "-")
+	}
+	return ""
+}
+
+func newLogger(w io.Writer, cfg config) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return nil, fmt.Errorf("LOG_LEVEL %q: use debug, info, warn or error", cfg.LogLevel)
+	}
+	secret := cfg.Token
+	h := slog.NewTextHandler(w, &slog.HandlerOptions{
+		Level: level,
+		// Defence in depth: no attribute may carry the token.
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if secret != "" && strings.Contains(a.Value.String(), secret) {
+				return slog.String(a.Key, strings.ReplaceAll(a.Value.String(), secret, "<token>"))
+			}
+			return a
+		},
+	})
+	return slog.New(h), nil
+}
+
+// serve wires the engine to its store and to Telegram or the terminal, and
+// runs until ctx ends or the input does.
+func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, stdout io.Writer) error {
+	flowSet, err := flows.Load(content.Files)
+	if err != nil {
+		return fmt.Errorf("load flows: %w", err)
+	}
+	cat, err := locales.Default()
+	if err != nil {
+		return fmt.Errorf("load texts: %w", err)
+	}
+	cat.Logger = log
+	db, err := store.Open(cfg.DB, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			log.Error("closing the database", "err", err)
+		}
+	}()
+	engine, err := flows.NewEngine(flows.Config{Content: flowSet, Store: db, Translator: cat, Logger: log})
+	if err != nil {
+		return err
+	}
+	if cfg.Token == "" {
+		log.Info("no TELEGRAM_BOT_TOKEN: running as a terminal chat", "db", cfg.DB)
+		fmt.Fprintln(stdout, "Lotse in the terminal. Type a button's number to press it, /quit to leave.")
+		chat := &console.Chat{Handler: engine, Outbox: db, In: stdin, Out: stdout, ID: 1, LangCode: cfg.LangCode}
+		return chat.Run(ctx)
+	}
+	return runTelegram(ctx, cfg, log, engine, db, cat)
+}
+
+func runTelegram(ctx context.Context, cfg config, log *slog.Logger, engine *flows.Engine, db *store.DB, cat *locales.Catalog) error {
+	if err := tgbotapi.SetLogger(slog.NewLogLogger(log.Handler(), slog.LevelWarn)); err != nil {
+		return err
+	}
+	b, err := bot.New(ctx, bot.Config{
+		Token: cfg.Token, Endpoint: cfg.Endpoint, Handler: engine, Outbox: db, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("connected to Telegram", "bot", b.Username(), "db", cfg.DB)
+	if err := b.SetCommands(ctx, commandSets(cat)); err != nil {
+		log.Warn("could not register the command menu", "err", err)
+	}
+	err = b.Run(ctx)
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	log.Info("stopped")
+	return err
+}
+
+// commandSets builds the command menu in every language, plus an English
+// default for everyone else.
+func commandSets(cat *locales.Catalog) []bot.CommandSet {
+	build := func(lang string) []bot.Command {
+		var cmds []bot.Command
+		for _, name := range flows.Commands {
+			desc, _ := cat.Translate(lang, "command."+name, nil)
+			cmds = append(cmds, bot.Command{Name: name, Description: desc})
+		}
+		return cmds
+	}
+	sets := []bot.CommandSet{{Lang: "", Commands: build(locales.Source.String())}}
+	for _, lang := range cat.Languages() {
+		sets = append(sets, bot.CommandSet{Lang: lang, Commands: build(lang)})
+	}
+	return sets
+}
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			return bi.Main.Version
+		}
+	}
+	return "dev"
+}
