@@ -78,6 +78,11 @@ func (c *Content) checkFlow(f *Flow) []Problem {
 			bad(line, "step %q: %s", s.ID, m)
 		}
 	}
+	for _, s := range f.Steps {
+		if s.Type == StepBranch && branchCycle(f, s.ID) {
+			bad(f.line(s.ID), "step %q: branches lead back to it without a question in between", s.ID)
+		}
+	}
 	reach := reachable(f)
 	for _, s := range f.Steps {
 		if !reach[s.ID] {
@@ -241,6 +246,35 @@ func (c *Content) answerValues(f *Flow) map[string][]string {
 		}
 	}
 	return out
+}
+
+// branchCycle reports whether branch steps alone lead from start back to it.
+func branchCycle(f *Flow, start string) bool {
+	seen := map[string]bool{}
+	var walk func(id string) bool
+	walk = func(id string) bool {
+		s := f.Step(id)
+		if s == nil || s.Type != StepBranch {
+			return false
+		}
+		if id == start && len(seen) > 0 {
+			return true
+		}
+		if seen[id] {
+			return false
+		}
+		seen[id] = true
+		if walk(s.Default) {
+			return true
+		}
+		for _, c := range s.Cases {
+			if walk(c.Next) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(start)
 }
 
 // reachable returns the steps that can be reached from the flow's start.

@@ -20,7 +20,7 @@ func TestMatch(t *testing.T) {
 		{"de-AT", "de"},
 		{"en-GB", "en"},
 		{"", "en"},
-		{"pt-BR", "en"},    // not offered: the source language
+		{"pt-BR", "en"},       // not offered: the source language
 		{"xx-invalid-", "en"}, // unparseable
 	}
 	for _, tt := range tests {

@@ -49,7 +49,7 @@ Flags:
 
 Environment:
   TELEGRAM_BOT_TOKEN     the bot's token from @BotFather; unset: terminal chat
-  TELEGRAM_API_ENDPOINT  Bot API endpoint format string, e.g. http://127.0.0.1:8081/bot%s/%s
+  TELEGRAM_API_ENDPOINT  Bot API endpoint format string, e.g. http://127.0.0.1:8081/bot%%s/%%s
   LOTSE_DB               the bbolt database file (default lotse.db)
   LOG_LEVEL              debug, info, warn or error (default info; warn in the terminal chat)
 `
@@ -63,22 +63,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			fmt.Fprintln(stdout, "lotse", versionString())
 			return 0
 		case "help":
-			fmt.Fprint(stdout, usage)
+			io.WriteString(stdout, strings.ReplaceAll(usage, "%%", "%"))
 			return 0
 		default:
-			fmt.Fprintf(stderr, "lotse: unknown command %q\n\n%s", args[0], usage)
+			fmt.Fprintf(stderr, "lotse: unknown command %q\n\n"+usage, args[0])
 			return 2
 		}
 	}
 	fs := flag.NewFlagSet("lotse", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	fs.Usage = func() { io.WriteString(stderr, strings.ReplaceAll(usage, "%%", "%")) }
 	dbPath := fs.String("db", "", "the bbolt database file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "lotse: unexpected argument %q\n\n%s", fs.Arg(0), usage)
+		fmt.Fprintf(stderr, "lotse: unexpected argument %q\n\n"+usage, fs.Arg(0))
 		return 2
 	}
 	cfg := configFrom(getenv)

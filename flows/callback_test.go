@@ -1,0 +1,66 @@
+package flows_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"lotse/flows"
+)
+
+var callbackTests = []struct {
+	cb   flows.Callback
+	data string
+}{
+	{flows.Callback{Action: flows.ActChoose, Flow: "recognition", Version: 1, Step: "origin", Value: "eu"}, "c:recognition:1:origin:eu"},
+	{flows.Callback{Action: flows.ActBack, Flow: "demo", Version: 12, Step: "job"}, "b:demo:12:job"},
+	{flows.Callback{Action: flows.ActMenu}, "m"},
+	{flows.Callback{Action: flows.ActResume}, "r"},
+	{flows.Callback{Action: flows.ActFlow, Flow: "courses"}, "f:courses"},
+	{flows.Callback{Action: flows.ActLanguage, Value: "uk"}, "l:uk"},
+}
+
+func TestCallbackRoundTrip(t *testing.T) {
+	for _, tt := range callbackTests {
+		if got := tt.cb.String(); got != tt.data {
+			t.Errorf("%+v.String() = %q, want %q", tt.cb, got, tt.data)
+		}
+		got, err := flows.ParseCallback(tt.data)
+		if err != nil || got != tt.cb {
+			t.Errorf("ParseCallback(%q) = %+v, %v; want %+v", tt.data, got, err, tt.cb)
+		}
+	}
+}
+
+func TestParseCallbackRejects(t *testing.T) {
+	for _, data := range []string{
+		"", "x", "c", "c:a:1:b", "c:a:1:b:c:d", "b:a:b:c", "c:a:01:b:c", "c:a:-1:b:c",
+		"m:extra", "f", "l", "l:DE", "c:a:1:b:ü", "c:a:1:b: c", strings.Repeat("m", 65),
+		"f:" + strings.Repeat("a", 63), "c:a:99999999999999999999:b:c", "r:", ":",
+	} {
+		if cb, err := flows.ParseCallback(data); !errors.Is(err, flows.ErrBadCallback) {
+			t.Errorf("ParseCallback(%q) = %+v, %v; want ErrBadCallback", data, cb, err)
+		}
+	}
+}
+
+// FuzzParseCallback checks that any data either fails cleanly or decodes
+// to a callback that encodes back to the same data, within 64 bytes.
+func FuzzParseCallback(f *testing.F) {
+	for _, tt := range callbackTests {
+		f.Add(tt.data)
+	}
+	f.Add("c:a:1:b:\xff")
+	f.Fuzz(func(t *testing.T, data string) {
+		cb, err := flows.ParseCallback(data)
+		if err != nil {
+			return
+		}
+		if got := cb.String(); got != data {
+			t.Errorf("ParseCallback(%q).String() = %q", data, got)
+		}
+		if len(data) > flows.MaxCallbackData {
+			t.Errorf("accepted %d bytes", len(data))
+		}
+	})
+}

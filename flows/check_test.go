@@ -1,0 +1,167 @@
+package flows_test
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"lotse/flows"
+)
+
+const okSources = `
+[src]
+name = "Source"
+url = "https://example.org"
+checked = 2026-11-24
+`
+
+const okFlow = `
+id = "t"
+version = 1
+title = "t.title"
+menu = 1
+start = "q"
+
+[[steps]]
+id = "q"
+type = "choice"
+text = "t.q"
+answer = "a"
+  [[steps.options]]
+  id = "x"
+  label = "t.x"
+  next = "r"
+
+[[steps]]
+id = "r"
+type = "result"
+  [[steps.blocks]]
+  text = "t.r"
+  sources = ["src"]
+`
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		name    string
+		flow    string
+		sources string
+		want    string // a substring of the problem; "" means none
+	}{
+		{"ok", okFlow, okSources, ""},
+		{"unknown target", strings.Replace(okFlow, `next = "r"`, `next = "nowhere"`, 1), okSources, `option "x" next "nowhere" does not exist`},
+		{"unreachable", okFlow + "\n[[steps]]\nid = \"lost\"\ntype = \"result\"\n  [[steps.blocks]]\n  text = \"t.r\"\n  sources = [\"src\"]\n", okSources, `"lost" cannot be reached`},
+		{"bad start", strings.Replace(okFlow, `start = "q"`, `start = "z"`, 1), okSources, `start step "z" does not exist`},
+		{"no source", strings.Replace(okFlow, `sources = ["src"]`, ``, 1), okSources, "must cite at least one source"},
+		{"unknown source", strings.Replace(okFlow, `sources = ["src"]`, `sources = ["nope"]`, 1), okSources, `unknown source "nope"`},
+		{"undated source", okFlow, strings.Replace(okSources, "checked = 2026-11-24", "", 1), "checked"},
+		{"http source", okFlow, strings.Replace(okSources, "https://", "http://", 1), "not an https address"},
+		{"bad step id", strings.Replace(okFlow, `id = "q"`, `id = "Q-1"`, 1), okSources, `step id "Q-1"`},
+		{"long option id", strings.Replace(okFlow, `id = "x"`, `id = "abcdefghijklmnopq"`, 1), okSources, "use 1 to 16"},
+		{"unknown type", strings.Replace(okFlow, `type = "choice"`, `type = "quiz"`, 1), okSources, `unknown type "quiz"`},
+		{"impossible condition", strings.Replace(okFlow, "  [[steps.blocks]]\n  text", "  [[steps.blocks]]\n  if = { a = \"y\" }\n  text", 1), okSources, `a = "y" can never hold`},
+		{"branch cycle", strings.Replace(okFlow, `start = "q"`, `start = "b1"`, 1) + "\n[[steps]]\nid = \"b1\"\ntype = \"branch\"\ndefault = \"b2\"\n  [[steps.cases]]\n  if = { a = \"x\" }\n  next = \"q\"\n[[steps]]\nid = \"b2\"\ntype = \"branch\"\ndefault = \"b1\"\n  [[steps.cases]]\n  if = { a = \"x\" }\n  next = \"q\"\n", okSources, "branches lead back"},
+		{"unknown answer", strings.Replace(okFlow, "  [[steps.blocks]]\n  text", "  [[steps.blocks]]\n  if = { b = \"y\" }\n  text", 1), okSources, `answer "b", which no step stores`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := flows.Load(fstest.MapFS{"t.toml": {Data: []byte(tt.flow)}, "sources.toml": {Data: []byte(tt.sources)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps := c.Check()
+			if tt.want == "" {
+				for _, p := range ps {
+					t.Errorf("unexpected problem: %s", p)
+				}
+				return
+			}
+			for _, p := range ps {
+				if strings.Contains(p.String(), tt.want) {
+					if !strings.HasPrefix(p.String(), "t.toml:") && !strings.HasPrefix(p.String(), "sources.toml") {
+						t.Errorf("problem %q does not name its file", p)
+					}
+					return
+				}
+			}
+			t.Errorf("Check() = %v, want a problem containing %q", ps, tt.want)
+		})
+	}
+}
+
+func TestLoadErrorsHaveLines(t *testing.T) {
+	tests := []struct{ name, flow, want string }{
+		{"syntax", "id = \"t\"\nversion = \n", "t.toml:2"},
+		{"misplaced key", strings.Replace(okFlow, "  next = \"r\"", "  next = \"r\"\ndefault = \"r\"", 1), "unknown key steps.options.default"},
+		{"duplicate step", okFlow + "\n[[steps]]\nid = \"q\"\ntype = \"result\"\n", `step id "q" is used twice`},
+	}
+	for _, tt := range tests {
+		_, err := flows.Load(fstest.MapFS{"t.toml": {Data: []byte(tt.flow)}})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Load error = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+// FuzzLoad checks that no flow file, however broken, panics the loader or
+// the checker.
+func FuzzLoad(f *testing.F) {
+	f.Add(okFlow)
+	f.Add("[[steps]]\nid = 1\n")
+	f.Add("id = \"t\"\nstart = \"q\"\n[[steps]]\nid = \"q\"\ntype = \"branch\"\ndefault = \"q\"\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		c, err := flows.Load(fstest.MapFS{"t.toml": {Data: []byte(src)}, "sources.toml": {Data: []byte(okSources)}})
+		if err != nil {
+			return
+		}
+		c.Check()
+		c.MessageIDs()
+	})
+}
+
+func TestCatalogMatch(t *testing.T) {
+	c, err := flows.Load(fstest.MapFS{"catalog/jobs.toml": {Data: []byte(`
+answer = "job"
+[[entries]]
+id = "nurse"
+label = "l.nurse"
+names.de = ["Pflegefachfrau", "Krankenschwester"]
+names.en = ["nurse"]
+names.uk = ["медсестра"]
+names.ar = ["ممرضة"]
+[[entries]]
+id = "nurse_child"
+label = "l.child"
+names.en = ["paediatric nurse"]
+[[entries]]
+id = "baker"
+label = "l.baker"
+names.de = ["Bäcker"]
+`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := c.Catalogs["jobs"]
+	tests := []struct{ in, want string }{
+		{"nurse", "nurse"},
+		{"NURSE!", "nurse"},
+		{"I am a nurse", "nurse"},
+		{"I worked as a paediatric nurse for 5 years", "nurse_child"}, // the longer name wins
+		{"krankenschwester", "nurse"},
+		{"Медсестра", "nurse"},
+		{"ممرضة", "nurse"},
+		{"Backer", "baker"}, // accents ignored
+		{"BÄCKER", "baker"},
+		{"nursery", ""},
+		{"", ""},
+		{"   ", ""},
+	}
+	for _, tt := range tests {
+		got := ""
+		if e := cat.Match(tt.in); e != nil {
+			got = e.ID
+		}
+		if got != tt.want {
+			t.Errorf("Match(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
