@@ -2,10 +2,15 @@ package flows_test
 
 import (
 	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
 	"strings"
+	"text/template/parse"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/BurntSushi/toml"
 	"golang.org/x/net/html"
 
 	"lotse/flows"
@@ -69,22 +74,21 @@ var engineMessageIDs = func() []string {
 }()
 
 // TestMessagesWellFormed checks every message of every language: it must
-// parse as a template with the same placeholders as English, render as
-// Telegram HTML with only the tags Telegram knows, and stay within
-// Telegram's message length.
+// use the same placeholders as English, render as Telegram HTML with only
+// the tags Telegram knows, and stay within Telegram's message length.
 func TestMessagesWellFormed(t *testing.T) {
 	cat, err := locales.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cat.Strict = true
+	fields := messageFields(t)
 	for _, id := range cat.IDs("en") {
-		want := placeholders(t, cat, "en", id)
 		for _, lang := range cat.Languages() {
 			if !cat.Has(lang, id) {
 				continue // reported by TestShippedContent
 			}
-			if got := placeholders(t, cat, lang, id); got != want {
+			if got, want := fields[lang][id], fields["en"][id]; got != want {
 				t.Errorf("%s %s: placeholders %s, English has %s", lang, id, got, want)
 			}
 			text, err := cat.Translate(lang, id, sampleData)
@@ -106,32 +110,79 @@ var sampleData = map[string]any{
 	"Topic": "T", "Command": "c", "Label": "L", "URL": "https://example.org", "Name": "N", "Date": "2026-01-01",
 }
 
-// placeholders lists the {{.X}} names a message uses, sorted and joined.
-func placeholders(t *testing.T, cat *locales.Catalog, lang, id string) string {
+// messageFields reads the raw message files and returns, per language and
+// message ID, the sorted template fields ({{.X}}) of all its plural forms.
+func messageFields(t *testing.T) map[string]map[string]string {
 	t.Helper()
-	// Render with marker values and see which markers appear.
-	data := map[string]any{}
-	for _, k := range []string{"Topic", "Command", "Label", "URL", "Name", "Date"} {
-		data[k] = "\x01" + k + "\x02"
-	}
-	data["Count"] = 987654321
-	text, err := cat.Translate(lang, id, data)
-	if err != nil {
-		t.Errorf("%s %s: %v", lang, id, err)
-	}
-	var found []string
-	if strings.Contains(text, "987654321") {
-		found = append(found, "Count")
-	}
-	for _, k := range []string{"Command", "Date", "Label", "Name", "Topic", "URL"} {
-		if strings.Contains(text, "\x01"+k+"\x02") {
-			found = append(found, k)
+	out := map[string]map[string]string{}
+	names, _ := fs.Glob(locales.Files, "*.toml")
+	for _, name := range names {
+		parts := strings.Split(name, ".")
+		lang := parts[len(parts)-2]
+		var raw map[string]map[string]any
+		if _, err := toml.DecodeFS(locales.Files, name, &raw); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if out[lang] == nil {
+			out[lang] = map[string]string{}
+		}
+		for id, m := range raw {
+			set := map[string]bool{}
+			for k, v := range m {
+				if k == "description" {
+					continue
+				}
+				src, _ := v.(string)
+				trees, err := parse.Parse(id, src, "{{", "}}")
+				if err != nil {
+					t.Errorf("%s %s: %v", name, id, err)
+					continue
+				}
+				for _, tree := range trees {
+					collectFields(tree.Root, set)
+				}
+			}
+			out[lang][id] = "[" + strings.Join(slices.Sorted(maps.Keys(set)), " ") + "]"
 		}
 	}
-	if strings.Contains(text, "<no value>") {
-		found = append(found, "<unknown placeholder>")
+	return out
+}
+
+func collectFields(n parse.Node, set map[string]bool) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n != nil {
+			for _, c := range n.Nodes {
+				collectFields(c, set)
+			}
+		}
+	case *parse.ActionNode:
+		collectFields(n.Pipe, set)
+	case *parse.PipeNode:
+		if n != nil {
+			for _, c := range n.Cmds {
+				collectFields(c, set)
+			}
+		}
+	case *parse.CommandNode:
+		for _, a := range n.Args {
+			collectFields(a, set)
+		}
+	case *parse.FieldNode:
+		set[strings.Join(n.Ident, ".")] = true
+	case *parse.IfNode:
+		collectFields(n.Pipe, set)
+		collectFields(n.List, set)
+		collectFields(n.ElseList, set)
+	case *parse.RangeNode:
+		collectFields(n.Pipe, set)
+		collectFields(n.List, set)
+		collectFields(n.ElseList, set)
+	case *parse.WithNode:
+		collectFields(n.Pipe, set)
+		collectFields(n.List, set)
+		collectFields(n.ElseList, set)
 	}
-	return "[" + strings.Join(found, " ") + "]"
 }
 
 // telegramHTML reports markup Telegram would refuse: unknown tags,
