@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -88,7 +89,8 @@ func canonicalMethod(name string) string {
 // validate checks params against the method's parameter list the way the
 // fake's strict mode does: no unknown parameters, all required ones present
 // and non-empty, and every value parseable as one of the declared types.
-func (m *methodSpec) validate(params map[string]string, lenient bool) *apiError {
+// It returns params with JSON parameters given as null removed.
+func (m *methodSpec) validate(params map[string]string, lenient bool) (map[string]string, *apiError) {
 	if !lenient {
 		var unknown []string
 		for name := range params {
@@ -98,23 +100,34 @@ func (m *methodSpec) validate(params map[string]string, lenient bool) *apiError 
 		}
 		if len(unknown) > 0 {
 			sort.Strings(unknown)
-			return badRequest(fmt.Sprintf("unknown parameter %q for method %s", unknown[0], m.Name))
+			return params, badRequest(fmt.Sprintf("unknown parameter %q for method %s", unknown[0], m.Name))
 		}
 	}
+	cloned := false
 	for i := range m.Params {
 		p := &m.Params[i]
 		v, ok := params[p.Name]
+		if ok && isJSONType(p.Types[0]) && strings.TrimSpace(v) == "null" {
+			// go-telegram-bot-api sends nil slices as "null" (entities,
+			// allowed_updates); the Bot API reads null as absent. The
+			// caller's map is kept as received for the call log.
+			if !cloned {
+				params, cloned = maps.Clone(params), true
+			}
+			delete(params, p.Name)
+			v, ok = "", false
+		}
 		if !ok || v == "" {
 			if p.Required {
-				return missingParam(m.Name, p.Name)
+				return params, missingParam(m.Name, p.Name)
 			}
 			continue
 		}
 		if err := checkType(p, v); err != nil {
-			return err
+			return params, err
 		}
 	}
-	return nil
+	return params, nil
 }
 
 func missingParam(method, name string) *apiError {

@@ -67,7 +67,8 @@ type Call struct {
 	// Time is when the request arrived.
 	Time time.Time
 	// Code is 200 for success, the error_code of an error answer, or 0 when
-	// the connection was dropped by a fault.
+	// no answer was written: a dropped-connection fault, or a client that
+	// went away (a cancelled long poll).
 	Code int
 	// Description is the error description, "" on success.
 	Description string
