@@ -1,0 +1,440 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"lotse/bot"
+	"lotse/bot/telegramtest"
+	"lotse/flows"
+	"lotse/flows/content"
+	"lotse/locales"
+	"lotse/store"
+)
+
+const token = "4242:SECRET-token-value"
+
+// harness runs the real bot (poll loop, workers, engine, bbolt) against the
+// fake Bot API server.
+type harness struct {
+	t      *testing.T
+	srv    *telegramtest.Server
+	db     *store.DB
+	engine *flows.Engine
+	cancel context.CancelFunc
+	done   chan error
+	logs   *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newServer(t *testing.T) *telegramtest.Server {
+	return telegramtest.New(t, telegramtest.WithToken(token))
+}
+
+// openEngine opens the database at path and an engine on the shipped
+// content.
+func openEngine(t *testing.T, path string, log *slog.Logger) (*store.DB, *flows.Engine) {
+	t.Helper()
+	set, err := flows.Load(content.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := locales.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := flows.NewEngine(flows.Config{Content: set, Store: db, Translator: cat, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, e
+}
+
+// start runs a bot on the database at path until stop or the test's end.
+func start(t *testing.T, srv *telegramtest.Server, path string) *harness {
+	t.Helper()
+	h := &harness{t: t, srv: srv, logs: &syncBuffer{}, done: make(chan error, 1)}
+	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h.db, h.engine = openEngine(t, path, log)
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	b, err := bot.New(ctx, bot.Config{
+		Token: token, Endpoint: srv.Endpoint(), Handler: h.engine, Outbox: h.db, Logger: log,
+		PollTimeout: 2 * time.Second, Workers: 4,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { h.done <- b.Run(ctx) }()
+	t.Cleanup(h.stop)
+	return h
+}
+
+// stop shuts the bot down gracefully and closes the database.
+func (h *harness) stop() {
+	if h.cancel == nil {
+		return
+	}
+	h.cancel()
+	h.cancel = nil
+	select {
+	case err := <-h.done:
+		if err != nil {
+			h.t.Errorf("Run: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		h.t.Error("Run did not return within 15s of cancellation")
+	}
+	h.db.Close()
+	if strings.Contains(h.logs.String(), token) || strings.Contains(h.logs.String(), "SECRET") {
+		h.t.Errorf("the token appears in the log:\n%s", h.logs.String())
+	}
+}
+
+// settle waits until update u is confirmed and the outbox is empty: the
+// update was committed and everything it caused was delivered.
+func (h *harness) settle(u int) {
+	h.t.Helper()
+	settled := func() bool {
+		if !h.srv.Acked(u) {
+			return false
+		}
+		p, err := h.db.Pending(context.Background())
+		return err == nil && len(p) == 0
+	}
+	// The server wakes WaitFor on its own events; the outbox is acknowledged
+	// in the database after the last call, so look again every few ms too.
+	deadline := time.Now().Add(10 * time.Second)
+	ok := false
+	for !ok && time.Now().Before(deadline) {
+		ok = h.srv.WaitFor(5*time.Millisecond, settled)
+	}
+	if !ok {
+		h.t.Fatalf("update %d not settled within 10s\nlog:\n%s", u, h.logs.String())
+	}
+}
+
+// press presses the newest button with the given callback data in chat.
+func (h *harness) press(chat int64, data string) int {
+	h.t.Helper()
+	msgs := h.srv.Messages(chat)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		for _, row := range msgs[i].Keyboard {
+			for _, b := range row {
+				if b.CallbackData == data {
+					u, _ := h.srv.PressButton(chat, msgs[i].ID, data)
+					return u
+				}
+			}
+		}
+	}
+	h.t.Fatalf("no button %q in chat %d; last message: %q", data, chat, last(h.srv, chat))
+	return 0
+}
+
+func last(srv *telegramtest.Server, chat int64) string {
+	m, _ := srv.LastMessage(chat)
+	return m.Text
+}
+
+func user(chat int64, lang string) telegramtest.User {
+	return telegramtest.User{ID: chat, FirstName: "Test", LanguageCode: lang}
+}
+
+// noRefusedCalls fails the test if Telegram refused any request the bot
+// made on its own (not an injected fault): a refused request is a bug.
+func noRefusedCalls(t *testing.T, srv *telegramtest.Server, allow ...string) {
+	t.Helper()
+	for _, c := range srv.Calls() {
+		if c.Code == 200 || c.Code == 0 || c.Injected {
+			continue
+		}
+		allowed := false
+		for _, a := range allow {
+			allowed = allowed || strings.Contains(c.Description, a)
+		}
+		if !allowed {
+			t.Errorf("Telegram refused %s: %d %s (params %v)", c.Method, c.Code, c.Description, c.Params)
+		}
+	}
+}
+
+func recognitionVersion(t *testing.T) int {
+	set, err := flows.Load(content.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set.Flows["recognition"].Version
+}
+
+// TestConversation walks the recognition flow in German on Telegram:
+// /start, language, topic, a typed profession, buttons, the result, Back.
+func TestConversation(t *testing.T) {
+	srv := newServer(t)
+	h := start(t, srv, filepath.Join(t.TempDir(), "lotse.db"))
+	const chat = 1001
+	v := recognitionVersion(t)
+	c := func(step, opt string) string { return fmt.Sprintf("c:recognition:%d:%s:%s", v, step, opt) }
+
+	h.settle(srv.SendText(chat, user(chat, "de"), "/start"))
+	if got := last(srv, chat); !strings.Contains(got, "In welcher Sprache") {
+		t.Fatalf("after /start: %q, want the language picker in German", got)
+	}
+	h.settle(h.press(chat, "l:de"))
+	h.settle(h.press(chat, "f:recognition"))
+	h.settle(srv.SendText(chat, user(chat, "de"), "Ich bin Krankenschwester"))
+	if got := last(srv, chat); !strings.Contains(got, "Pflegefach") {
+		t.Fatalf("after typing a profession: %q, want it recognised", got)
+	}
+	h.settle(h.press(chat, c("origin", "third")))
+	h.settle(h.press(chat, c("residence", "abroad")))
+	result := last(srv, chat)
+	for _, want := range []string{"Landesprüfungsamt", "Quellen", "geprüft am"} {
+		if !strings.Contains(result, want) {
+			t.Errorf("result lacks %q:\n%s", want, result)
+		}
+	}
+	// The pressed question now records the choice and has no buttons.
+	msgs := srv.Messages(chat)
+	edited := 0
+	for _, m := range msgs {
+		if m.Edits > 0 && strings.Contains(m.Text, "➜") && m.Keyboard == nil {
+			edited++
+		}
+	}
+	if edited < 3 {
+		t.Errorf("%d messages record a choice, want at least 3 (topic, origin, residence)", edited)
+	}
+	h.settle(h.press(chat, fmt.Sprintf("b:recognition:%d:result", v)))
+	if got := last(srv, chat); !strings.Contains(got, "Deutschland") {
+		t.Errorf("Back from the result: %q, want the residence question again", got)
+	}
+	if q := srv.Unanswered(); len(q) > 0 {
+		t.Errorf("callback queries left unanswered: %v", q)
+	}
+	noRefusedCalls(t, srv)
+}
+
+// TestRestartMidConversation stops the bot half-way, starts a new one on
+// the same file, and shows the user continues where they were and a
+// redelivered update is not handled again.
+func TestRestartMidConversation(t *testing.T) {
+	srv := newServer(t)
+	path := filepath.Join(t.TempDir(), "lotse.db")
+	const chat = 2002
+	v := recognitionVersion(t)
+
+	h := start(t, srv, path)
+	h.settle(srv.SendText(chat, user(chat, "en"), "/start"))
+	h.settle(h.press(chat, "l:en"))
+	h.settle(h.press(chat, "f:recognition"))
+	typed := srv.SendText(chat, user(chat, "en"), "electrician")
+	h.settle(typed)
+	h.stop()
+	sentBefore := srv.CallCount("sendMessage")
+
+	h = start(t, srv, path)
+	if !srv.Redeliver(typed) {
+		t.Fatal("could not redeliver")
+	}
+	h.settle(typed)
+	if n := srv.CallCount("sendMessage"); n != sentBefore {
+		t.Errorf("a redelivered update was answered again: %d sendMessage calls, want %d", n, sentBefore)
+	}
+	h.settle(h.press(chat, fmt.Sprintf("c:recognition:%d:origin:eu", v)))
+	if got := last(srv, chat); !strings.Contains(got, "live in Germany") {
+		t.Errorf("after restart the flow did not continue: %q", got)
+	}
+	// The stopped instance's aborted long poll may be answered 409 when its
+	// shutdown confirmation arrives; nobody reads that answer.
+	noRefusedCalls(t, srv, "terminated by other getUpdates request")
+}
+
+// TestOutboxDeliveredOnStart: replies committed before a crash (here: by
+// the engine alone, with no bot running) are delivered when the bot starts.
+func TestOutboxDeliveredOnStart(t *testing.T) {
+	srv := newServer(t)
+	path := filepath.Join(t.TempDir(), "lotse.db")
+	db, e := openEngine(t, path, nil)
+	if _, err := e.Handle(context.Background(), flows.Event{UpdateID: 1, Chat: 3003, Kind: flows.KindCommand, Command: "start"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	h := start(t, srv, path)
+	msgs, ok := srv.WaitForMessages(3003, 2, 10*time.Second)
+	if !ok {
+		t.Fatalf("outbox not delivered on start; messages %v\n%s", msgs, h.logs.String())
+	}
+	if !strings.Contains(msgs[0].Text, "Lotse") {
+		t.Errorf("first delivered message: %q", msgs[0].Text)
+	}
+}
+
+func TestRateLimitedSendIsRetried(t *testing.T) {
+	srv := newServer(t)
+	h := start(t, srv, filepath.Join(t.TempDir(), "lotse.db"))
+	srv.FailNext("sendMessage", telegramtest.TooManyRequests(1))
+	begin := time.Now()
+	h.settle(srv.SendText(4004, user(4004, "en"), "/start"))
+	if len(srv.Messages(4004)) != 2 {
+		t.Errorf("after a 429 the chat has %d messages, want both replies", len(srv.Messages(4004)))
+	}
+	if d := time.Since(begin); d < time.Second {
+		t.Errorf("retried after %v, before retry_after (1s)", d)
+	}
+	noRefusedCalls(t, srv)
+}
+
+func TestTransientFailuresAreRetried(t *testing.T) {
+	srv := newServer(t)
+	h := start(t, srv, filepath.Join(t.TempDir(), "lotse.db"))
+	srv.FailNext("sendMessage", telegramtest.DropConnection(), telegramtest.BadGateway(), telegramtest.BadGatewayHTML())
+	srv.FailNext("getUpdates", telegramtest.InternalServerError())
+	h.settle(srv.SendText(5005, user(5005, "en"), "/start"))
+	if n := len(srv.Messages(5005)); n != 2 {
+		t.Errorf("chat has %d messages after transient failures, want 2", n)
+	}
+	noRefusedCalls(t, srv)
+}
+
+func TestBlockedUser(t *testing.T) {
+	srv := newServer(t)
+	h := start(t, srv, filepath.Join(t.TempDir(), "lotse.db"))
+	const chat = 6006
+	h.settle(srv.SendText(chat, user(chat, "en"), "/start"))
+	srv.Block(chat)
+	h.settle(srv.SendText(chat, user(chat, "en"), "/menu"))
+	s, ok, err := h.db.Session(context.Background(), chat)
+	if err != nil || !ok || !s.Inactive {
+		t.Errorf("after a 403 the session is %+v (ok %v, err %v), want inactive", s, ok, err)
+	}
+
+	const kicked = 6007
+	h.settle(srv.SendText(kicked, user(kicked, "en"), "/start"))
+	h.settle(srv.Kick(kicked))
+	if s, _, _ := h.db.Session(context.Background(), kicked); !s.Inactive {
+		t.Error("a my_chat_member 'kicked' update did not mark the chat inactive")
+	}
+}
+
+func TestUnreadableAndForeignInput(t *testing.T) {
+	srv := newServer(t)
+	h := start(t, srv, filepath.Join(t.TempDir(), "lotse.db"))
+	const chat = 7007
+	h.settle(srv.SendText(chat, user(chat, "de"), "/start"))
+	h.settle(srv.SendSticker(chat, user(chat, "de"), "🙂"))
+	if got := last(srv, chat); !strings.Contains(got, "nur Textnachrichten") {
+		t.Errorf("answer to a sticker: %q", got)
+	}
+	h.settle(srv.SendVoice(chat, user(chat, "de"), 3))
+	if got := last(srv, chat); !strings.Contains(got, "nur Textnachrichten") {
+		t.Errorf("answer to a voice message: %q", got)
+	}
+	// A forged button and a stale one: answered, current state shown again.
+	u, q := srv.PressButton(chat, srv.Messages(chat)[0].ID, "c:recognition:1:../../x:y")
+	h.settle(u)
+	if a, ok := srv.Answer(q); !ok || !strings.Contains(a.Text, "abgelaufen") {
+		t.Errorf("forged button answered %+v (ok %v), want the expired notice", a, ok)
+	}
+	// Group messages get no answer.
+	before := srv.CallCount("sendMessage")
+	h.settle(srv.SendGroupText(-100123, user(chat, "de"), "/start"))
+	if n := srv.CallCount("sendMessage"); n != before {
+		t.Errorf("the bot answered in a group")
+	}
+	noRefusedCalls(t, srv, "message is not modified")
+}
+
+func TestStopsOnConflictAndUnauthorized(t *testing.T) {
+	srv := newServer(t)
+	srv.FailNext("getMe", telegramtest.Unauthorized())
+	_, err := bot.New(context.Background(), bot.Config{Token: token, Endpoint: srv.Endpoint(), Handler: nopHandler{}, Outbox: nopOutbox{}})
+	if !errors.Is(err, bot.ErrUnauthorized) {
+		t.Errorf("New with a refused token: %v, want ErrUnauthorized", err)
+	}
+
+	b, err := bot.New(context.Background(), bot.Config{Token: token, Endpoint: srv.Endpoint(), Handler: nopHandler{}, Outbox: nopOutbox{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.FailNext("getUpdates", telegramtest.Conflict())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := b.Run(ctx); !errors.Is(err, bot.ErrConflict) {
+		t.Errorf("Run after a 409: %v, want ErrConflict", err)
+	}
+}
+
+func TestTokenNeverInErrors(t *testing.T) {
+	srv := newServer(t)
+	endpoint := srv.Endpoint()
+	srv.Close()
+	_, err := bot.New(context.Background(), bot.Config{Token: token, Endpoint: endpoint, Handler: nopHandler{}, Outbox: nopOutbox{}})
+	if err == nil {
+		t.Fatal("New against a closed server succeeded")
+	}
+	if strings.Contains(err.Error(), "SECRET") {
+		t.Errorf("error shows the token: %v", err)
+	}
+	if !strings.Contains(err.Error(), "<token>") {
+		t.Errorf("error %q does not show where the token was redacted", err)
+	}
+}
+
+func TestSetCommands(t *testing.T) {
+	srv := newServer(t)
+	b, err := bot.New(context.Background(), bot.Config{Token: token, Endpoint: srv.Endpoint(), Handler: nopHandler{}, Outbox: nopOutbox{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.SetCommands(context.Background(), []bot.CommandSet{
+		{Lang: "", Commands: []bot.Command{{"start", "Start"}, {"help", "Help"}}},
+		{Lang: "de", Commands: []bot.Command{{"start", "Starten"}, {"help", "Hilfe"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Commands("de"); len(got) != 2 || got[0].Description != "Starten" {
+		t.Errorf("German commands = %+v", got)
+	}
+	if got := srv.Commands(""); len(got) != 2 || got[1].Command != "help" {
+		t.Errorf("default commands = %+v", got)
+	}
+}
+
+type nopHandler struct{}
+
+func (nopHandler) Handle(context.Context, flows.Event) (flows.Result, error) { return flows.Result{}, nil }
+
+type nopOutbox struct{}
+
+func (nopOutbox) Pending(context.Context) ([]flows.Reply, error) { return nil, nil }
+func (nopOutbox) Ack(context.Context, uint64) error              { return nil }
