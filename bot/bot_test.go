@@ -432,7 +432,9 @@ func TestSetCommands(t *testing.T) {
 
 type nopHandler struct{}
 
-func (nopHandler) Handle(context.Context, flows.Event) (flows.Result, error) { return flows.Result{}, nil }
+func (nopHandler) Handle(context.Context, flows.Event) (flows.Result, error) {
+	return flows.Result{}, nil
+}
 
 type nopOutbox struct{}
 

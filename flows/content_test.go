@@ -6,8 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"text/template/parse"
 	"testing"
+	"text/template/parse"
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
