@@ -15,18 +15,6 @@ import (
 	"lotse/flows"
 )
 
-// Handler handles one event and commits its effects; *flows.Engine is one.
-type Handler interface {
-	Handle(ctx context.Context, ev flows.Event) (flows.Result, error)
-}
-
-// Outbox holds replies that were committed but not yet delivered; the store
-// implements it.
-type Outbox interface {
-	Pending(ctx context.Context) ([]flows.Reply, error)
-	Ack(ctx context.Context, id uint64) error
-}
-
 // Errors that end [Bot.Run] or [New].
 var (
 	// ErrUnauthorized means Telegram refused the token.
@@ -41,8 +29,8 @@ type Config struct {
 	// Endpoint is go-telegram-bot-api's endpoint format string, such as
 	// "http://127.0.0.1:8081/bot%s/%s"; empty means Telegram's.
 	Endpoint string
-	Handler  Handler
-	Outbox   Outbox
+	Handler  flows.Handler
+	Outbox   flows.Outbox
 	// Logger receives the adapter's log; nil discards.
 	Logger *slog.Logger
 	// Workers is the number of chat workers; zero means 16.

@@ -9,13 +9,13 @@
 // confirms updates before they are handled and cannot be cancelled: the
 // poll loop here passes a context to every request (through the HTTP
 // client), backs off on errors, and advances the getUpdates offset only
-// after every update of a batch was committed by the [Handler].
+// after every update of a batch was committed by the flows.Handler.
 //
 // Updates of one chat are handled in order by one worker; different chats
 // run concurrently on a fixed pool of workers (chat ID modulo pool size), so
 // idle users cost nothing. After the handler committed an update, the
 // worker answers its callback query and delivers its replies, then
-// acknowledges each in the [Outbox]. Replies still in the outbox at start
+// acknowledges each in the flows.Outbox. Replies still in the outbox at start
 // (a crash between commit and delivery) are delivered first.
 //
 // # Telegram errors

@@ -29,6 +29,23 @@ type Store interface {
 	Save(ctx context.Context, s Session, replies []Reply) error
 }
 
+// Outbox holds replies that were committed but not yet delivered. A
+// channel delivers each and acknowledges it; package store implements it.
+type Outbox interface {
+	// Pending returns the undelivered replies, oldest first.
+	Pending(ctx context.Context) ([]Reply, error)
+	// Ack removes a delivered reply.
+	Ack(ctx context.Context, id uint64) error
+}
+
+// Handler handles one event and commits its effects. *Engine is the
+// Handler; channels (Telegram, the terminal) depend only on this.
+type Handler interface {
+	Handle(ctx context.Context, ev Event) (Result, error)
+}
+
+var _ Handler = (*Engine)(nil)
+
 // Engine runs the flows. It is safe for concurrent use, provided the
 // events of one chat arrive one at a time.
 type Engine struct {

@@ -43,7 +43,10 @@ type DB struct {
 	path string
 }
 
-var _ flows.Store = (*DB)(nil)
+var (
+	_ flows.Store  = (*DB)(nil)
+	_ flows.Outbox = (*DB)(nil)
+)
 
 // Open opens the database at path, creating it if needed.
 func Open(path string, opts Options) (*DB, error) {

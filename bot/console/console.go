@@ -22,21 +22,10 @@ import (
 	"lotse/flows"
 )
 
-// Handler handles one event and commits its effects; *flows.Engine is one.
-type Handler interface {
-	Handle(ctx context.Context, ev flows.Event) (flows.Result, error)
-}
-
-// Outbox holds the replies to print; the store implements it.
-type Outbox interface {
-	Pending(ctx context.Context) ([]flows.Reply, error)
-	Ack(ctx context.Context, id uint64) error
-}
-
 // Chat is a terminal chat with the engine.
 type Chat struct {
-	Handler Handler
-	Outbox  Outbox
+	Handler flows.Handler
+	Outbox  flows.Outbox
 	In      io.Reader
 	Out     io.Writer
 	// ID is the chat's ID in the store; the terminal is one local user.

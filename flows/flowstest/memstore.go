@@ -18,7 +18,10 @@ type MemStore struct {
 	seq      uint64
 }
 
-var _ flows.Store = (*MemStore)(nil)
+var (
+	_ flows.Store  = (*MemStore)(nil)
+	_ flows.Outbox = (*MemStore)(nil)
+)
 
 // NewMemStore returns an empty store.
 func NewMemStore() *MemStore { return &MemStore{sessions: map[int64][]byte{}} }

@@ -10,17 +10,12 @@ import (
 	"lotse/flows"
 )
 
-// Handler is what a transcript is played through: a *flows.Engine.
-type Handler interface {
-	Handle(ctx context.Context, ev flows.Event) (flows.Result, error)
-}
-
 // Chat simulates one Telegram chat: it numbers the messages the bot sends
 // and remembers their buttons, so a script can press them by label.
 type Chat struct {
 	ID       int64
 	LangCode string
-	h        Handler
+	h        flows.Handler
 	next     int
 	messages map[int][][]flows.Button
 	order    []int
@@ -28,7 +23,7 @@ type Chat struct {
 }
 
 // NewChat returns a chat with the given ID that talks to h.
-func NewChat(h Handler, id int64, langCode string) *Chat {
+func NewChat(h flows.Handler, id int64, langCode string) *Chat {
 	return &Chat{ID: id, LangCode: langCode, h: h, messages: map[int][][]flows.Button{}}
 }
 
@@ -146,7 +141,7 @@ func buttons(rows [][]flows.Button) []string {
 
 // Replay plays the "> " lines of a transcript through h as chat 1 and
 // returns the whole transcript as the bot answers it now.
-func Replay(ctx context.Context, h Handler, script string) (string, error) {
+func Replay(ctx context.Context, h flows.Handler, script string) (string, error) {
 	var out []string
 	chat := NewChat(h, 1, "")
 	for _, line := range strings.Split(strings.TrimRight(script, "\n"), "\n") {
