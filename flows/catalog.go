@@ -32,6 +32,16 @@ type Entry struct {
 	Names   map[string][]string `toml:"names"`
 }
 
+// entry returns the entry with the given ID, or nil.
+func (c *Catalog) entry(id string) *Entry {
+	for i := range c.Entries {
+		if c.Entries[i].ID == id {
+			return &c.Entries[i]
+		}
+	}
+	return nil
+}
+
 type indexed struct {
 	words []string
 	entry *Entry

@@ -165,3 +165,33 @@ names.de = ["Bäcker"]
 		}
 	}
 }
+
+func TestCatalogNameFiles(t *testing.T) {
+	cat := `answer = "job"
+[[entries]]
+id = "nurse"
+label = "l.nurse"
+names.en = ["nurse"]
+`
+	c, err := flows.Load(fstest.MapFS{
+		"catalog/jobs.toml":    {Data: []byte(cat)},
+		"catalog/jobs.uk.toml": {Data: []byte(`nurse = ["медсестра", "медична сестра"]`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := c.Catalogs["jobs"].Match("я медична сестра"); e == nil || e.ID != "nurse" {
+		t.Errorf("a name from the Ukrainian name file does not match: %v", e)
+	}
+	_, err = flows.Load(fstest.MapFS{
+		"catalog/jobs.toml":    {Data: []byte(cat)},
+		"catalog/jobs.uk.toml": {Data: []byte(`nurse = ["медсестра"]` + "\nastronaut = [\"космонавт\"]\n")},
+	})
+	if err == nil || !strings.Contains(err.Error(), `"astronaut" is not an entry`) {
+		t.Errorf("a name file with an unknown entry: %v", err)
+	}
+	_, err = flows.Load(fstest.MapFS{"catalog/pets.uk.toml": {Data: []byte(`cat = ["кіт"]`)}})
+	if err == nil || !strings.Contains(err.Error(), "no catalogue pets.toml") {
+		t.Errorf("a name file without its catalogue: %v", err)
+	}
+}

@@ -63,13 +63,14 @@ var engineMessageIDs = func() []string {
 	ids := []string{
 		"common.welcome", "common.language.prompt", "common.menu.prompt", "common.menu.button",
 		"common.menu.hint", "common.back", "common.resume.prompt", "common.resume.continue",
-		"common.help", "common.unknown_command", "common.unsupported", "common.use_buttons",
+		"common.resume.today", "common.help", "common.unknown_command", "common.unsupported", "common.use_buttons",
 		"common.expired", "common.flow_updated", "common.understood", "common.chosen",
 		"common.sources", "common.source",
 	}
 	for _, c := range flows.Commands {
 		ids = append(ids, "command."+c)
 	}
+	ids = append(ids, "bot.description", "bot.short_description") // the bot's profile, set by cmd/lotse
 	return ids
 }()
 
@@ -107,7 +108,7 @@ func TestMessagesWellFormed(t *testing.T) {
 }
 
 var sampleData = map[string]any{
-	"Topic": "T", "Command": "c", "Label": "L", "URL": "https://example.org", "Name": "N", "Date": "2026-01-01",
+	"Topic": "T", "Command": "c", "Label": "L", "URL": "https://example.org", "Name": "N", "Date": "2026-01-01", "Count": 3,
 }
 
 // messageFields reads the raw message files and returns, per language and

@@ -109,7 +109,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Result, error) {
 	if !found {
 		s = Session{Chat: ev.Chat}
 	}
-	t := &turn{e: e, s: &s, ev: ev}
+	t := &turn{e: e, s: &s, ev: ev, now: now}
 	t.run()
 	if ev.UpdateID > s.LastUpdateID || now.Sub(s.Updated) >= redeliveryWindow {
 		s.LastUpdateID = ev.UpdateID

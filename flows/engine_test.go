@@ -178,3 +178,25 @@ func FuzzEngineText(f *testing.F) {
 		}
 	})
 }
+
+func TestResumePromptCountsDays(t *testing.T) {
+	tests := []struct {
+		after time.Duration
+		want  string
+	}{
+		{2 * time.Hour, "Earlier today you stopped"},
+		{30 * time.Hour, "1 day ago you stopped"},
+		{75 * time.Hour, "3 days ago you stopped"},
+	}
+	for _, tt := range tests {
+		e, _ := newEngine(t)
+		walk(t, e) // at the demo flow's first question
+		res, err := e.Handle(t.Context(), flows.Event{UpdateID: 500, Chat: 7, Kind: flows.KindCommand, Command: "start", At: fixedNow.Add(tt.after)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Replies) == 0 || !strings.Contains(res.Replies[0].Text, tt.want) {
+			t.Errorf("/start %v later: %+v, want %q", tt.after, res.Replies, tt.want)
+		}
+	}
+}

@@ -62,10 +62,23 @@ func Load(fsys fs.FS) (*Content, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list catalogues: %w", err)
 	}
+	var nameFiles []string
 	for _, name := range cats {
+		if strings.Count(path.Base(name), ".") == 2 {
+			nameFiles = append(nameFiles, name) // <catalogue>.<lang>.toml
+			continue
+		}
 		if err := c.loadCatalog(fsys, name); err != nil {
 			return nil, err
 		}
+	}
+	for _, name := range nameFiles {
+		if err := c.loadNames(fsys, name); err != nil {
+			return nil, err
+		}
+	}
+	for _, cat := range c.Catalogs {
+		cat.buildIndex()
 	}
 	for _, f := range c.Flows {
 		if f.Menu > 0 {
@@ -147,8 +160,36 @@ func (c *Content) loadCatalog(fsys fs.FS, name string) error {
 		return err
 	}
 	cat.src = src
-	cat.buildIndex()
 	c.Catalogs[cat.Name] = cat
+	return nil
+}
+
+// loadNames reads a file of names in one language for a catalogue's
+// entries: catalog/<catalogue>.<lang>.toml, with lines such as
+// nurse = ["медсестра", "медична сестра"]. Translators keep their names
+// there, apart from the catalogue and from each other.
+func (c *Content) loadNames(fsys fs.FS, name string) error {
+	parts := strings.Split(path.Base(name), ".")
+	catName, lang := parts[0], parts[1]
+	cat := c.Catalogs[catName]
+	if cat == nil {
+		return fmt.Errorf("%s: there is no catalogue %s.toml for these names", name, catName)
+	}
+	var names map[string][]string
+	src, err := decodeFile(fsys, name, &names)
+	if err != nil {
+		return err
+	}
+	for id, list := range names {
+		e := cat.entry(id)
+		if e == nil {
+			return fmt.Errorf("%s:%d: %q is not an entry of catalogue %s", name, lineOf(src, id), id, catName)
+		}
+		if e.Names == nil {
+			e.Names = map[string][]string{}
+		}
+		e.Names[lang] = append(e.Names[lang], list...)
+	}
 	return nil
 }
 

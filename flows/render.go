@@ -147,11 +147,8 @@ func (t *turn) data(f *Flow) map[string]any {
 			}
 		case st.Type == StepText && st.Lookup != "":
 			cat := t.e.content.Catalogs[st.Lookup]
-			id := t.s.Answers[cat.Answer]
-			for i := range cat.Entries {
-				if cat.Entries[i].ID == id {
-					d[cat.Answer] = html.EscapeString(t.tr(cat.Entries[i].Label, nil))
-				}
+			if e := cat.entry(t.s.Answers[cat.Answer]); e != nil {
+				d[cat.Answer] = html.EscapeString(t.tr(e.Label, nil))
 			}
 		}
 	}

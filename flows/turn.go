@@ -4,6 +4,7 @@ import (
 	"html"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -17,6 +18,7 @@ type turn struct {
 	e      *Engine
 	s      *Session
 	ev     Event
+	now    time.Time
 	out    []Reply
 	notice string
 	// prefix is said at the top of the next message shown.
@@ -176,7 +178,12 @@ func (t *turn) start(payload string) {
 func (t *turn) resumePrompt() {
 	f := t.e.content.Flows[t.s.Flow]
 	t.s.Paused = true
-	text := t.tr("common.resume.prompt", map[string]any{"Topic": t.tr(f.Title, nil)})
+	data := map[string]any{"Topic": t.tr(f.Title, nil)}
+	id := "common.resume.today"
+	if days := int(t.now.Sub(t.s.Updated).Hours() / 24); days > 0 {
+		id, data["Count"] = "common.resume.prompt", days
+	}
+	text := t.tr(id, data)
 	t.say(text, [][]Button{
 		{{Label: t.tr("common.resume.continue", nil), Data: Callback{Action: ActResume}.String()}},
 		{{Label: t.tr("common.menu.button", nil), Data: Callback{Action: ActMenu}.String()}},
