@@ -34,6 +34,7 @@ type Catalog struct {
 	matcher    language.Matcher
 	localizers map[string]*i18n.Localizer
 	ids        map[string]map[string]bool // lang -> id -> present
+	rtl        map[string]bool
 
 	// Strict makes a missing message an error instead of a fallback.
 	Strict bool
@@ -50,7 +51,7 @@ func Load(fsys fs.FS) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list message files: %w", err)
 	}
-	c := &Catalog{bundle: b, localizers: map[string]*i18n.Localizer{}, ids: map[string]map[string]bool{}}
+	c := &Catalog{bundle: b, localizers: map[string]*i18n.Localizer{}, ids: map[string]map[string]bool{}, rtl: map[string]bool{}}
 	for _, name := range names {
 		mf, err := b.LoadMessageFileFS(fsys, name)
 		if err != nil {
@@ -84,6 +85,7 @@ func Load(fsys fs.FS) (*Catalog, error) {
 	c.matcher = language.NewMatcher(c.tags)
 	for _, l := range c.langs {
 		c.localizers[l] = i18n.NewLocalizer(b, l)
+		c.rtl[l] = RightToLeft(l)
 	}
 	return c, nil
 }
@@ -99,6 +101,7 @@ func rank(lang string) int {
 func Default() (*Catalog, error) { return Load(Files) }
 
 // Languages lists the languages that have messages, in [Order].
+// RightToLeft tells which of them are written right to left.
 func (c *Catalog) Languages() []string { return slices.Clone(c.langs) }
 
 // Match returns the offered language closest to a client's language code
@@ -139,8 +142,18 @@ var ErrMissing = errors.New("message missing")
 
 // Translate renders message id in lang. A message the language lacks is
 // rendered in English and, unless Strict, logged once; in strict mode it is
-// an error wrapping [ErrMissing].
+// an error wrapping [ErrMissing]. In a right-to-left language, Latin-script
+// runs (German terms, addresses, numbers) are wrapped in directional
+// isolates; see [IsolateLTR].
 func (c *Catalog) Translate(lang, id string, data map[string]any) (string, error) {
+	s, err := c.translate(lang, id, data)
+	if c.rtl[lang] && s != "" {
+		s = IsolateLTR(s)
+	}
+	return s, err
+}
+
+func (c *Catalog) translate(lang, id string, data map[string]any) (string, error) {
 	loc := c.localizers[lang]
 	if loc == nil {
 		loc = c.localizers[Source.String()]
