@@ -430,6 +430,30 @@ func TestSetCommands(t *testing.T) {
 	}
 }
 
+func TestSetProfiles(t *testing.T) {
+	srv := newServer(t)
+	b, err := bot.New(context.Background(), bot.Config{Token: token, Endpoint: srv.Endpoint(), Handler: nopHandler{}, Outbox: nopOutbox{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.SetProfiles(context.Background(), []bot.Profile{
+		{Lang: "", Description: "Your guide", Short: "Guide"},
+		{Lang: "uk", Description: "Ваш провідник", Short: "Провідник"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Description("uk"); got != "Ваш провідник" {
+		t.Errorf("Ukrainian description = %q", got)
+	}
+	if got := srv.ShortDescription(""); got != "Guide" {
+		t.Errorf("default short description = %q", got)
+	}
+	if err := b.SetProfiles(context.Background(), []bot.Profile{{Short: strings.Repeat("x", 121)}}); err == nil {
+		t.Error("a short description over 120 characters was accepted")
+	}
+}
+
 type nopHandler struct{}
 
 func (nopHandler) Handle(context.Context, flows.Event) (flows.Result, error) {

@@ -217,3 +217,34 @@ func (b *Bot) SetCommands(ctx context.Context, sets []CommandSet) error {
 	}
 	return nil
 }
+
+// Profile is the bot's description in one language: Description is shown
+// in an empty chat before the user starts it (at most 512 characters),
+// Short on the bot's profile and in shared links (at most 120). Lang ""
+// is the profile for every language without its own.
+type Profile struct {
+	Lang        string
+	Description string
+	Short       string
+}
+
+// SetProfiles registers the bot's descriptions per language with
+// setMyDescription and setMyShortDescription. go-telegram-bot-api v5.5.1
+// predates both methods, so they go through its MakeRequest.
+func (b *Bot) SetProfiles(ctx context.Context, profiles []Profile) error {
+	api := b.api(ctx, sendTimeout)
+	for _, p := range profiles {
+		for _, call := range []struct{ method, param, value string }{
+			{"setMyDescription", "description", p.Description},
+			{"setMyShortDescription", "short_description", p.Short},
+		} {
+			params := tgbotapi.Params{}
+			params.AddNonEmpty(call.param, call.value)
+			params.AddNonEmpty("language_code", p.Lang)
+			if _, err := api.MakeRequest(call.method, params); err != nil {
+				return fmt.Errorf("%s for %q: %w", call.method, p.Lang, err)
+			}
+		}
+	}
+	return nil
+}

@@ -104,6 +104,15 @@ func TestSurvivesSIGKILL(t *testing.T) {
 	wait(c, srv.SendText(chat, from, "/start"), "Which language")
 	wait(c, press("l:en"), "Choose a topic")
 	wait(c, press("f:recognition"), "Which profession")
+	// Start-up registered the command menu and the profile per language.
+	for _, lang := range []string{"", "de", "en"} {
+		if cmds := srv.Commands(lang); len(cmds) != len(flows.Commands) {
+			t.Errorf("commands for %q: %v, want %d", lang, cmds, len(flows.Commands))
+		}
+	}
+	if d := srv.Description("de"); !strings.Contains(d, "Sachsen-Anhalt") {
+		t.Errorf("German description = %q", d)
+	}
 	c.kill()
 
 	// Killed between updates: a new process continues the flow.

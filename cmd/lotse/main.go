@@ -211,6 +211,9 @@ func runTelegram(ctx context.Context, cfg config, log *slog.Logger, engine *flow
 	if err := b.SetCommands(ctx, commandSets(cat)); err != nil {
 		log.Warn("could not register the command menu", "err", err)
 	}
+	if err := b.SetProfiles(ctx, profiles(cat)); err != nil {
+		log.Warn("could not register the bot's descriptions", "err", err)
+	}
 	err = b.Run(ctx)
 	if errors.Is(err, context.Canceled) {
 		err = nil
@@ -235,6 +238,21 @@ func commandSets(cat *locales.Catalog) []bot.CommandSet {
 		sets = append(sets, bot.CommandSet{Lang: lang, Commands: build(lang)})
 	}
 	return sets
+}
+
+// profiles builds the bot's description in every language, plus an
+// English default for everyone else.
+func profiles(cat *locales.Catalog) []bot.Profile {
+	build := func(lang, code string) bot.Profile {
+		desc, _ := cat.Translate(lang, "bot.description", nil)
+		short, _ := cat.Translate(lang, "bot.short_description", nil)
+		return bot.Profile{Lang: code, Description: desc, Short: short}
+	}
+	ps := []bot.Profile{build(locales.Source.String(), "")}
+	for _, lang := range cat.Languages() {
+		ps = append(ps, build(lang, lang))
+	}
+	return ps
 }
 
 func versionString() string {
