@@ -200,3 +200,23 @@ func TestResumePromptCountsDays(t *testing.T) {
 		}
 	}
 }
+
+func TestVisibleLen(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int
+	}{
+		{"abc", 3},
+		{"<b>abc</b>", 3},
+		{`<a href="https://example.org/very/long">x</a>`, 1},
+		{"a &amp; b", 5},
+		{"ж", 1},
+		{"😀", 2}, // outside the BMP: two UTF-16 units
+		{"<", 1},
+	}
+	for _, tt := range tests {
+		if got := flows.VisibleLen(tt.in); got != tt.want {
+			t.Errorf("VisibleLen(%q) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+}

@@ -3,12 +3,13 @@ package flows
 import (
 	"html"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// maxMessageRunes keeps a message under Telegram's 4096 characters, with
-// room for what entity parsing counts differently.
-const maxMessageRunes = 4000
+// maxMessageLen keeps a message under Telegram's 4096 characters (counted
+// after entity parsing, in UTF-16 code units), with some room to spare.
+const maxMessageLen = 4000
 
 // show says a step: its question with buttons, or its result.
 func (t *turn) show(f *Flow, st *Step) {
@@ -71,7 +72,7 @@ func (t *turn) showResult(f *Flow, st *Step) {
 		rows = append(rows, []Button{{Label: t.tr(l.Label, nil), URL: l.URL}})
 	}
 	rows = append(rows, t.nav(f, st))
-	msgs := pack(parts, maxMessageRunes-utf8.RuneCountInString(t.prefix))
+	msgs := pack(parts, maxMessageLen-VisibleLen(t.prefix))
 	for i, m := range msgs {
 		if i == len(msgs)-1 {
 			t.say(m, rows)
@@ -81,8 +82,9 @@ func (t *turn) showResult(f *Flow, st *Step) {
 	}
 }
 
-// pack joins paragraphs into as few messages of at most max runes as it
-// can, never splitting a paragraph unless it alone is too long.
+// pack joins paragraphs into as few messages of at most max visible
+// characters as it can, never splitting a paragraph unless it alone is too
+// long (then at a line break).
 func pack(parts []string, max int) []string {
 	var msgs []string
 	var cur strings.Builder
@@ -95,15 +97,14 @@ func pack(parts []string, max int) []string {
 		}
 	}
 	for _, p := range parts {
-		pn := utf8.RuneCountInString(p)
+		pn := VisibleLen(p)
 		if n > 0 && n+2+pn > max {
 			flush()
 		}
-		for pn > max { // a paragraph longer than a message: cut it
-			r := []rune(p)
-			msgs = append(msgs, string(r[:max]))
-			p = string(r[max:])
-			pn -= max
+		for pn > max { // a paragraph longer than a message: cut at a line
+			head, tail := cutLines(p, max)
+			msgs = append(msgs, head)
+			p, pn = tail, VisibleLen(tail)
 		}
 		if n > 0 {
 			cur.WriteString("\n\n")
@@ -117,6 +118,55 @@ func pack(parts []string, max int) []string {
 		msgs = []string{""}
 	}
 	return msgs
+}
+
+// cutLines splits an over-long paragraph after the last whole line that
+// keeps the head within max visible characters (or within max runes of raw
+// text when a single line is too long, which content checks prevent).
+func cutLines(p string, max int) (head, tail string) {
+	lines := strings.SplitAfter(p, "\n")
+	n := 0
+	for i, l := range lines {
+		ln := VisibleLen(l)
+		if n+ln > max {
+			if i == 0 {
+				r := []rune(p)
+				return string(r[:max]), string(r[max:])
+			}
+			return strings.TrimRight(strings.Join(lines[:i], ""), "\n"), strings.Join(lines[i:], "")
+		}
+		n += ln
+	}
+	return p, ""
+}
+
+// VisibleLen is the length Telegram counts for an HTML text: tags do not
+// count, an entity counts as one character, and characters are counted in
+// UTF-16 code units.
+func VisibleLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		switch s[i] {
+		case '<':
+			if end := strings.IndexByte(s[i:], '>'); end >= 0 {
+				i += end + 1
+				continue
+			}
+		case '&':
+			if end := strings.IndexByte(s[i:], ';'); end > 1 && end <= 10 {
+				n++
+				i += end + 1
+				continue
+			}
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		n += utf16.RuneLen(r)
+		if utf16.RuneLen(r) < 0 {
+			n++ // invalid UTF-8 arrives as U+FFFD: one unit
+		}
+		i += size
+	}
+	return n
 }
 
 func contains(xs []string, x string) bool {

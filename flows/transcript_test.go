@@ -5,8 +5,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"lotse/flows"
+	"lotse/flows/content"
 	"lotse/flows/flowstest"
+	"lotse/locales"
 )
 
 // TestTranscripts replays every conversation in testdata/transcripts and
@@ -24,6 +28,43 @@ func TestTranscripts(t *testing.T) {
 				t.Fatal(err)
 			}
 			e, _ := newEngine(t)
+			got, err := flowstest.Replay(t.Context(), e, string(script))
+			if err != nil {
+				t.Fatal(err)
+			}
+			flowstest.Golden(t, path, got, *update)
+		})
+	}
+}
+
+// TestShippedTranscripts replays whole conversations through the content
+// Lotse ships, in several languages, with every text strict (a missing
+// translation fails). Run with -update after a content change and review.
+func TestShippedTranscripts(t *testing.T) {
+	files, err := filepath.Glob("testdata/shipped/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no transcripts (err %v)", err)
+	}
+	set, err := flows.Load(content.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := locales.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat.Strict = true
+	for _, path := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".txt"), func(t *testing.T) {
+			script, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := flows.NewEngine(flows.Config{Content: set, Store: flowstest.NewMemStore(),
+				Translator: strictTranslator{t, cat}, Now: func() time.Time { return fixedNow }})
+			if err != nil {
+				t.Fatal(err)
+			}
 			got, err := flowstest.Replay(t.Context(), e, string(script))
 			if err != nil {
 				t.Fatal(err)

@@ -42,6 +42,9 @@ func (c *Chat) Do(ctx context.Context, line string) ([]string, error) {
 		if !ok {
 			return nil, fmt.Errorf("no button %q on any message", label)
 		}
+		if strings.HasPrefix(label, "@") && b.Data != label[1:] {
+			return nil, fmt.Errorf("no button with data %q on any message", label[1:])
+		}
 		ev.Kind, ev.Data, ev.MessageID = flows.KindButton, b.Data, msg
 	case strings.HasPrefix(line, "{") && strings.HasSuffix(line, "}"):
 		ev.Kind, ev.Media = flows.KindUnsupported, line[1:len(line)-1]
@@ -67,13 +70,15 @@ func (c *Chat) Press(ctx context.Context, msg int, data string) ([]string, error
 	return c.Render(res), nil
 }
 
-// find returns the newest message showing a button with the label.
+// find returns the newest message showing a button with the label, or
+// with the callback data after "@".
 func (c *Chat) find(label string) (int, flows.Button, bool) {
+	data, byData := strings.CutPrefix(label, "@")
 	for i := len(c.order) - 1; i >= 0; i-- {
 		id := c.order[i]
 		for _, row := range c.messages[id] {
 			for _, b := range row {
-				if b.Label == label && b.Data != "" {
+				if b.Data != "" && (b.Label == label || byData && b.Data == data) {
 					return id, b, true
 				}
 			}
