@@ -17,6 +17,7 @@ const (
 	ActFlow     = "f" // open Flow from the main menu
 	ActLanguage = "l" // switch to language Value
 	ActResume   = "r" // continue the open flow
+	ActPrivacy  = "p" // privacy action Value: export, delete, yes (delete), no (keep)
 )
 
 // Callback is the decoded callback data of a button.
@@ -40,7 +41,7 @@ func (c Callback) String() string {
 		return c.Action + ":" + c.Flow + ":" + strconv.Itoa(c.Version) + ":" + c.Step
 	case ActFlow:
 		return c.Action + ":" + c.Flow
-	case ActLanguage:
+	case ActLanguage, ActPrivacy:
 		return c.Action + ":" + c.Value
 	default:
 		return c.Action
@@ -71,7 +72,7 @@ func ParseCallback(data string) (Callback, error) {
 	case c.Action == ActFlow && len(f) == 2:
 		c.Flow = f[1]
 		return c, nil
-	case c.Action == ActLanguage && len(f) == 2:
+	case (c.Action == ActLanguage || c.Action == ActPrivacy) && len(f) == 2:
 		c.Value = f[1]
 		return c, nil
 	case (c.Action == ActMenu || c.Action == ActResume) && len(f) == 1:

@@ -12,6 +12,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"golang.org/x/net/html"
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
 
 	"lotse/flows"
 	"lotse/flows/content"
@@ -66,6 +68,8 @@ var engineMessageIDs = func() []string {
 		"common.resume.today", "common.help", "common.unknown_command", "common.unsupported", "common.use_buttons",
 		"common.expired", "common.flow_updated", "common.understood", "common.chosen",
 		"common.sources", "common.source",
+		"privacy.info", "privacy.export", "privacy.delete", "privacy.export.intro", "privacy.delete.confirm",
+		"privacy.delete.yes", "privacy.delete.no", "privacy.deleted", "privacy.kept",
 	}
 	for _, c := range flows.Commands {
 		ids = append(ids, "command."+c)
@@ -236,3 +240,79 @@ func errorf(format string, args ...any) error {
 }
 
 var sprintf = fmt.Sprintf
+
+// TestPluralForms checks that every countable message (one with plural
+// forms in English) has, in every language, each plural form that
+// language's CLDR rules use for whole numbers, plus "other".
+func TestPluralForms(t *testing.T) {
+	forms := messageForms(t)
+	for id, enForms := range forms["en"] {
+		if len(enForms) < 2 {
+			continue // not countable
+		}
+		for lang, msgs := range forms {
+			have, ok := msgs[id]
+			if !ok {
+				continue // reported by TestShippedContent
+			}
+			for _, need := range neededForms(lang) {
+				if !have[need] {
+					t.Errorf("%s %s: plural form %q is missing (the language needs %v)", lang, id, need, neededForms(lang))
+				}
+			}
+		}
+	}
+}
+
+// neededForms lists the plural forms a language uses for whole numbers.
+func neededForms(lang string) []string {
+	tag := language.Make(lang)
+	names := map[plural.Form]string{plural.Zero: "zero", plural.One: "one", plural.Two: "two",
+		plural.Few: "few", plural.Many: "many", plural.Other: "other"}
+	set := map[string]bool{"other": true}
+	for i := range 1000 {
+		set[names[plural.Cardinal.MatchPlural(tag, i, 0, 0, 0, 0)]] = true
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+func TestNeededForms(t *testing.T) {
+	tests := map[string]string{
+		"en": "[one other]", "de": "[one other]", "vi": "[other]",
+		"uk": "[few many one other]", "ar": "[few many one other two zero]", "ro": "[few one other]",
+	}
+	for lang, want := range tests {
+		if got := fmt.Sprint(neededForms(lang)); got != want {
+			t.Errorf("neededForms(%s) = %s, want %s", lang, got, want)
+		}
+	}
+}
+
+// messageForms reads the raw message files: per language and message ID,
+// which plural forms the message defines.
+func messageForms(t *testing.T) map[string]map[string]map[string]bool {
+	t.Helper()
+	out := map[string]map[string]map[string]bool{}
+	names, _ := fs.Glob(locales.Files, "*.toml")
+	for _, name := range names {
+		parts := strings.Split(name, ".")
+		lang := parts[len(parts)-2]
+		var raw map[string]map[string]any
+		if _, err := toml.DecodeFS(locales.Files, name, &raw); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if out[lang] == nil {
+			out[lang] = map[string]map[string]bool{}
+		}
+		for id, m := range raw {
+			set := map[string]bool{}
+			for k := range m {
+				if k != "description" {
+					set[k] = true
+				}
+			}
+			out[lang][id] = set
+		}
+	}
+	return out
+}

@@ -27,6 +27,9 @@ type Store interface {
 	// Save stores the session and appends the replies to the outbox, both
 	// or neither. It sets each reply's ID.
 	Save(ctx context.Context, s Session, replies []Reply) error
+	// Delete removes everything stored about the chat and appends the
+	// replies to the outbox, both or neither. It sets each reply's ID.
+	Delete(ctx context.Context, chat int64, replies []Reply) error
 }
 
 // Outbox holds replies that were committed but not yet delivered. A
@@ -54,6 +57,8 @@ type Engine struct {
 	tr      Translator
 	now     func() time.Time
 	log     *slog.Logger
+	// retention is how many months an inactive user's data is kept.
+	retention int
 }
 
 // Config holds what an [Engine] needs. Content, Store and Translator are
@@ -66,6 +71,10 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives problems; nil means discard.
 	Logger *slog.Logger
+	// RetentionMonths is how long the data of an inactive user is kept, as
+	// told in /privacy; zero means 12. Deleting it is the caller's job
+	// (see store.DB.DeleteInactive).
+	RetentionMonths int
 }
 
 // NewEngine returns an engine for the given content. It refuses content
@@ -77,7 +86,10 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if ps := cfg.Content.Check(); len(ps) > 0 {
 		return nil, fmt.Errorf("new engine: content has %d problems, first: %s", len(ps), ps[0])
 	}
-	e := &Engine{content: cfg.Content, store: cfg.Store, tr: cfg.Translator, now: cfg.Now, log: cfg.Logger}
+	e := &Engine{content: cfg.Content, store: cfg.Store, tr: cfg.Translator, now: cfg.Now, log: cfg.Logger, retention: cfg.RetentionMonths}
+	if e.retention <= 0 {
+		e.retention = 12
+	}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -89,7 +101,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 
 // Commands lists the commands the engine understands, for the bot's menu.
 // Each has its description under the message ID "command.<name>".
-var Commands = []string{"start", "menu", "language", "help"}
+var Commands = []string{"start", "menu", "language", "privacy", "help"}
 
 // Handle handles one event: it loads the chat's session, advances it, and
 // saves the new session together with the replies. An event whose update
@@ -115,6 +127,12 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Result, error) {
 		s.LastUpdateID = ev.UpdateID
 	}
 	s.Updated = now
+	if t.forget {
+		if err := e.store.Delete(ctx, s.Chat, t.out); err != nil {
+			return Result{}, fmt.Errorf("handle update %d: delete chat data: %w", ev.UpdateID, err)
+		}
+		return Result{Replies: t.out, Notice: t.notice}, nil
+	}
 	if err := e.store.Save(ctx, s, t.out); err != nil {
 		return Result{}, fmt.Errorf("handle update %d: %w", ev.UpdateID, err)
 	}

@@ -23,6 +23,8 @@ type turn struct {
 	notice string
 	// prefix is said at the top of the next message shown.
 	prefix string
+	// forget deletes everything stored about the chat instead of saving.
+	forget bool
 }
 
 func (t *turn) run() {
@@ -149,6 +151,12 @@ func (t *turn) command() {
 	case "help":
 		t.prefix = t.tr("common.help", nil)
 		t.reshow()
+	case "privacy":
+		t.privacy()
+	case "export":
+		t.export()
+	case "delete":
+		t.confirmDelete()
 	default:
 		t.prefix = t.tr("common.unknown_command", map[string]any{"Command": html.EscapeString(clip(t.ev.Command, 32))})
 		t.reshow()
@@ -283,6 +291,23 @@ func (t *turn) button() {
 		}
 		t.receipt(t.tr(st.Text, t.data(f)), t.tr(o.Label, nil))
 		t.choose(f, st, o)
+	case ActPrivacy:
+		switch cb.Value {
+		case "export":
+			t.export()
+		case "delete":
+			t.confirmDelete()
+		case "yes":
+			t.clearButtons()
+			t.forget = true
+			t.say(t.tr("privacy.deleted", nil), nil)
+		case "no":
+			t.clearButtons()
+			t.prefix = t.tr("privacy.kept", nil)
+			t.reshow()
+		default:
+			t.expired()
+		}
 	case ActBack:
 		f := t.e.content.Flows[s.Flow]
 		if s.Paused || f == nil || !t.current(f, cb) {

@@ -124,6 +124,59 @@ func (db *DB) Session(ctx context.Context, chat int64) (flows.Session, bool, err
 	return s, ok, nil
 }
 
+// Delete removes everything stored about a chat and appends the replies
+// (the confirmation) to the outbox, in one transaction.
+func (db *DB) Delete(ctx context.Context, chat int64, replies []flows.Reply) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("delete chat: %w", err)
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketSessions).Delete(u64(uint64(chat))); err != nil {
+			return err
+		}
+		return appendOutbox(tx, replies)
+	})
+	if err != nil {
+		return fmt.Errorf("delete chat: %w", err)
+	}
+	return nil
+}
+
+// DeleteInactive removes the sessions of chats whose last activity was
+// before the given time, and returns how many it removed.
+func (db *DB) DeleteInactive(ctx context.Context, before time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("delete inactive: %w", err)
+	}
+	n := 0
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketSessions).Cursor()
+		for k, v := c.First(); k != nil; {
+			var s struct {
+				Updated time.Time `json:"updated"`
+			}
+			if err := json.Unmarshal(v, &s); err != nil {
+				return fmt.Errorf("session %x: %w", k, err)
+			}
+			if s.Updated.Before(before) {
+				key := append([]byte(nil), k...)
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				n++
+				k, v = c.Seek(key) // after Delete, Next may skip a key: look again from here
+				continue
+			}
+			k, v = c.Next()
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete inactive: %w", err)
+	}
+	return n, nil
+}
+
 // Save stores the session and appends the replies to the outbox in one
 // transaction, and sets each reply's ID.
 func (db *DB) Save(ctx context.Context, s flows.Session, replies []flows.Reply) error {
@@ -138,25 +191,30 @@ func (db *DB) Save(ctx context.Context, s flows.Session, replies []flows.Reply) 
 		if err := tx.Bucket(bucketSessions).Put(u64(uint64(s.Chat)), sv); err != nil {
 			return err
 		}
-		out := tx.Bucket(bucketOutbox)
-		for i := range replies {
-			id, err := out.NextSequence()
-			if err != nil {
-				return err
-			}
-			replies[i].ID = id
-			v, err := json.Marshal(replies[i])
-			if err != nil {
-				return err
-			}
-			if err := out.Put(u64(id), v); err != nil {
-				return err
-			}
-		}
-		return nil
+		return appendOutbox(tx, replies)
 	})
 	if err != nil {
 		return fmt.Errorf("save session: %w", err)
+	}
+	return nil
+}
+
+// appendOutbox adds replies to the outbox and sets their IDs.
+func appendOutbox(tx *bolt.Tx, replies []flows.Reply) error {
+	out := tx.Bucket(bucketOutbox)
+	for i := range replies {
+		id, err := out.NextSequence()
+		if err != nil {
+			return err
+		}
+		replies[i].ID = id
+		v, err := json.Marshal(replies[i])
+		if err != nil {
+			return err
+		}
+		if err := out.Put(u64(id), v); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -122,3 +122,42 @@ func TestNewerSchemaRefused(t *testing.T) {
 		t.Errorf("Open of a newer schema: %v, want ErrSchema", err)
 	}
 }
+
+func TestDeleteAndDeleteInactive(t *testing.T) {
+	ctx := t.Context()
+	db := open(t, filepath.Join(t.TempDir(), "lotse.db"))
+	defer db.Close()
+	old := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	recent := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for chat := int64(1); chat <= 10; chat++ {
+		updated := recent
+		if chat%2 == 0 {
+			updated = old // chats 2, 4, 6, 8, 10 have been idle
+		}
+		if err := db.Save(ctx, flows.Session{Chat: chat, Updated: updated}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := db.DeleteInactive(ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || n != 5 {
+		t.Fatalf("DeleteInactive = %d, %v; want 5 (every idle chat, none skipped)", n, err)
+	}
+	for chat := int64(1); chat <= 10; chat++ {
+		_, ok, _ := db.Session(ctx, chat)
+		if want := chat%2 == 1; ok != want {
+			t.Errorf("chat %d: session present %v, want %v", chat, ok, want)
+		}
+	}
+
+	replies := []flows.Reply{{Chat: 3, Text: "deleted"}}
+	if err := db.Delete(ctx, 3, replies); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := db.Session(ctx, 3); ok {
+		t.Error("session still there after Delete")
+	}
+	pending, _ := db.Pending(ctx)
+	if len(pending) != 1 || pending[0].Text != "deleted" || replies[0].ID == 0 {
+		t.Errorf("Delete's confirmation not in the outbox: %+v", pending)
+	}
+}

@@ -24,8 +24,8 @@ func engine(t *testing.T, dbPath string) (*flows.Engine, *store.DB) {
 	for _, fsys := range []fs.FS{locales.Files, os.DirFS("../../flows/testdata/locales")} {
 		names, _ := fs.Glob(fsys, "*.toml")
 		for _, n := range names {
-			if !strings.HasPrefix(n, "common.") && !strings.HasPrefix(n, "demo.") {
-				continue // the shared texts and the test flow's only
+			if area, lang := strings.Split(n, ".")[0], strings.Split(n, ".")[1]; area != "common" && area != "privacy" && area != "demo" || lang != "en" && lang != "de" {
+				continue // the shared texts and the test flow's, German and English only
 			}
 			b, _ := fs.ReadFile(fsys, n)
 			m[n] = &fstest.MapFile{Data: b}

@@ -56,6 +56,19 @@ func (m *MemStore) Save(_ context.Context, s flows.Session, replies []flows.Repl
 	return nil
 }
 
+// Delete removes the chat's session and appends the replies to the outbox.
+func (m *MemStore) Delete(_ context.Context, chat int64, replies []flows.Reply) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.sessions, chat)
+	for i := range replies {
+		m.seq++
+		replies[i].ID = m.seq
+		m.outbox = append(m.outbox, replies[i])
+	}
+	return nil
+}
+
 // Pending returns the outbox, oldest first.
 func (m *MemStore) Pending(context.Context) ([]flows.Reply, error) {
 	m.mu.Lock()
