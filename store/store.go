@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -255,4 +256,22 @@ func (db *DB) Ack(ctx context.Context, id uint64) error {
 		return fmt.Errorf("ack reply %d: %w", id, err)
 	}
 	return nil
+}
+
+// Backup writes a consistent copy of the database to w (bbolt's
+// Tx.WriteTo, in a read transaction, so the database stays usable).
+func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("backup: %w", err)
+	}
+	return n, nil
 }

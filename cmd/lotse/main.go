@@ -15,11 +15,13 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	_ "time/tzdata" // time zones for reminders, also in minimal containers
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/robfig/cron/v3"
 
 	"lotse/bot"
 	"lotse/bot/console"
@@ -41,6 +43,7 @@ func main() {
 
 const usage = `Usage:
   lotse [flags]      run Lotse: on Telegram if TELEGRAM_BOT_TOKEN is set, else as a chat in this terminal
+  lotse backup FILE  write a consistent copy of the database to FILE (mode 0600; while lotse is not running)
   lotse version      print the version
   lotse help         print this help
 
@@ -51,6 +54,8 @@ Environment:
   TELEGRAM_BOT_TOKEN     the bot's token from @BotFather; unset: terminal chat
   TELEGRAM_API_ENDPOINT  Bot API endpoint format string, e.g. http://127.0.0.1:8081/bot%%s/%%s
   LOTSE_DB               the bbolt database file (default lotse.db)
+  LOTSE_RETENTION_MONTHS delete the data of users inactive this long (default 12)
+  LOTSE_RETENTION_CRON   when to do that (default "CRON_TZ=Europe/Berlin 30 3 * * *")
   LOG_LEVEL              debug, info, warn or error (default info; warn in the terminal chat)
 `
 
@@ -65,6 +70,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		case "help":
 			io.WriteString(stdout, strings.ReplaceAll(usage, "%%", "%"))
 			return 0
+		case "backup":
+			return runBackup(ctx, args[1:], stderr, getenv)
 		default:
 			fmt.Fprintf(stderr, "lotse: unknown command %q\n\n"+usage, args[0])
 			return 2
@@ -99,11 +106,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // config is what lotse reads from its environment.
 type config struct {
-	Token    string
-	Endpoint string
-	DB       string
-	LogLevel string
-	LangCode string // the terminal user's language, from LANG and friends
+	Token           string
+	Endpoint        string
+	DB              string
+	LogLevel        string
+	LangCode        string // the terminal user's language, from LANG and friends
+	RetentionMonths int
+	RetentionSpec   string
 }
 
 func configFrom(getenv func(string) string) config {
@@ -116,6 +125,14 @@ func configFrom(getenv func(string) string) config {
 	}
 	if c.DB == "" {
 		c.DB = "lotse.db"
+	}
+	c.RetentionMonths = 12
+	if v, err := strconv.Atoi(getenv("LOTSE_RETENTION_MONTHS")); err == nil && v > 0 {
+		c.RetentionMonths = v
+	}
+	c.RetentionSpec = getenv("LOTSE_RETENTION_CRON")
+	if c.RetentionSpec == "" {
+		c.RetentionSpec = defaultRetentionSpec
 	}
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
@@ -184,10 +201,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, s
 			log.Error("closing the database", "err", err)
 		}
 	}()
-	engine, err := flows.NewEngine(flows.Config{Content: flowSet, Store: db, Translator: cat, Logger: log})
+	engine, err := flows.NewEngine(flows.Config{Content: flowSet, Store: db, Translator: cat, Logger: log, RetentionMonths: cfg.RetentionMonths})
 	if err != nil {
 		return err
 	}
+	jobs := cron.New()
+	if err := scheduleRetention(ctx, jobs, db, cfg.RetentionSpec, cfg.RetentionMonths, log); err != nil {
+		return err
+	}
+	jobs.Start()
+	defer func() { <-jobs.Stop().Done() }()
 	if cfg.Token == "" {
 		log.Info("no TELEGRAM_BOT_TOKEN: running as a terminal chat", "db", cfg.DB)
 		fmt.Fprintln(stdout, "Lotse in the terminal. Type a button's number to press it, /quit to leave.")
@@ -253,6 +276,32 @@ func profiles(cat *locales.Catalog) []bot.Profile {
 		ps = append(ps, build(lang, lang))
 	}
 	return ps
+}
+
+func runBackup(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) int {
+	fs := flag.NewFlagSet("lotse backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbPath := fs.String("db", "", "the database to back up (default $LOTSE_DB or lotse.db)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "usage: lotse backup [-db PATH] FILE")
+		return 2
+	}
+	cfg := configFrom(getenv)
+	if *dbPath != "" {
+		cfg.DB = *dbPath
+	}
+	if err := backup(ctx, cfg.DB, fs.Arg(0)); err != nil {
+		if errors.Is(err, store.ErrLocked) {
+			fmt.Fprintf(stderr, "lotse backup: %s is in use by a running lotse; stop it first, or copy a backup it made\n", cfg.DB)
+			return 1
+		}
+		fmt.Fprintln(stderr, "lotse backup:", err)
+		return 1
+	}
+	return 0
 }
 
 func versionString() string {

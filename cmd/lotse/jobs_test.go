@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"lotse/flows"
+	"lotse/store"
+)
+
+func TestBackup(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "lotse.db")
+	db, err := store.Open(dbPath, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Save(t.Context(), flows.Session{Chat: 5, Lang: "uk", Step: "origin"}, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	// While the database is open (as by a running bot), backup says so.
+	var errOut bytes.Buffer
+	out := filepath.Join(dir, "backup.db")
+	if code := run(t.Context(), []string{"backup", "-db", dbPath, out}, nil, &bytes.Buffer{}, &errOut, env(nil)); code != 1 ||
+		!strings.Contains(errOut.String(), "in use by a running lotse") {
+		t.Errorf("backup of an open database: exit %d, %q", code, errOut.String())
+	}
+	db.Close()
+
+	errOut.Reset()
+	if code := run(t.Context(), []string{"backup", "-db", dbPath, out}, nil, &bytes.Buffer{}, &errOut, env(nil)); code != 0 {
+		t.Fatalf("backup: exit %d, %s", code, errOut.String())
+	}
+	fi, err := os.Stat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("backup mode %v, want 0600", fi.Mode().Perm())
+	}
+	restored, err := store.Open(out, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restored.Close()
+	if s, ok, _ := restored.Session(t.Context(), 5); !ok || s.Lang != "uk" || s.Step != "origin" {
+		t.Errorf("session in the backup: %+v (ok %v)", s, ok)
+	}
+	// An existing file is never overwritten.
+	if code := run(t.Context(), []string{"backup", "-db", dbPath, out}, nil, &bytes.Buffer{}, &bytes.Buffer{}, env(nil)); code != 1 {
+		t.Errorf("backup over an existing file: exit %d, want 1", code)
+	}
+	if code := run(t.Context(), []string{"backup"}, nil, &bytes.Buffer{}, &bytes.Buffer{}, env(nil)); code != 2 {
+		t.Errorf("backup without a file: exit %d, want 2", code)
+	}
+}
+
+func TestRetention(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "lotse.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 11, 24, 3, 30, 0, 0, time.UTC)
+	db.Save(t.Context(), flows.Session{Chat: 1, Updated: now.AddDate(0, -13, 0)}, nil)
+	db.Save(t.Context(), flows.Session{Chat: 2, Updated: now.AddDate(0, -11, 0)}, nil)
+	var logs bytes.Buffer
+	sweepInactive(t.Context(), db, 12, now, slog.New(slog.NewTextHandler(&logs, nil)))
+	if _, ok, _ := db.Session(t.Context(), 1); ok {
+		t.Error("a user inactive for 13 months was kept")
+	}
+	if _, ok, _ := db.Session(t.Context(), 2); !ok {
+		t.Error("a user inactive for 11 months was deleted")
+	}
+	if !strings.Contains(logs.String(), "count=1") {
+		t.Errorf("log: %s", logs.String())
+	}
+	if err := scheduleRetention(t.Context(), cron.New(), db, "every now and then", 12, slog.Default()); err == nil {
+		t.Error("a bad cron spec was accepted")
+	}
+	if err := scheduleRetention(t.Context(), cron.New(), db, defaultRetentionSpec, 12, slog.Default()); err != nil {
+		t.Errorf("default spec: %v", err)
+	}
+}
