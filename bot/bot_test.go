@@ -364,11 +364,36 @@ func TestUnreadableAndForeignInput(t *testing.T) {
 	if a, ok := srv.Answer(q); !ok || !strings.Contains(a.Text, "abgelaufen") {
 		t.Errorf("forged button answered %+v (ok %v), want the expired notice", a, ok)
 	}
-	// Group messages get no answer.
+	// An edited message gets its own answer.
+	h.settle(srv.SendText(chat, user(chat, "de"), "Krankenschwester"))
+	var mine int
+	for _, m := range srv.History(chat) {
+		if !m.From.IsBot {
+			mine = m.ID
+		}
+	}
+	edit := srv.EditText(chat, mine, "Lehrerin")
+	if edit == 0 {
+		t.Fatal("no user message to edit")
+	}
+	h.settle(edit)
+	if got := last(srv, chat); !strings.Contains(got, "bereits gesendete Nachricht geändert") {
+		t.Errorf("answer to an edited message: %q", got)
+	}
+	// In a group, a command gets one pointer to a private chat, other
+	// messages nothing, and nothing is stored about the group.
+	const group = -100123
+	h.settle(srv.SendGroupText(group, user(chat, "de"), "/start"))
+	if got := last(srv, group); !strings.Contains(got, "privaten Chats") {
+		t.Errorf("answer to /start in a group: %q", got)
+	}
 	before := srv.CallCount("sendMessage")
-	h.settle(srv.SendGroupText(-100123, user(chat, "de"), "/start"))
+	h.settle(srv.SendGroupText(group, user(chat, "de"), "hello everyone"))
 	if n := srv.CallCount("sendMessage"); n != before {
-		t.Errorf("the bot answered in a group")
+		t.Errorf("the bot answered a plain group message")
+	}
+	if _, ok, _ := h.db.Session(context.Background(), group); ok {
+		t.Error("a session was stored for a group")
 	}
 	noRefusedCalls(t, srv, "message is not modified")
 }

@@ -15,11 +15,19 @@ func (b *Bot) toJob(u tgbotapi.Update) (job, bool) {
 	switch {
 	case u.Message != nil:
 		m := u.Message
-		if !private(m.Chat) {
-			b.log.Debug("ignoring a message outside a private chat", "update_id", u.UpdateID)
+		if m.Chat == nil {
 			return job{}, false
 		}
 		ev.Chat, ev.LangCode = m.Chat.ID, langCode(m.From)
+		if !private(m.Chat) {
+			// Lotse works in private chats only: a command in a group gets
+			// one pointer there, anything else is ignored.
+			if !m.IsCommand() {
+				return job{}, false
+			}
+			ev.Kind, ev.Command, ev.Group = flows.KindCommand, strings.ToLower(m.Command()), true
+			return job{ev: ev}, true
+		}
 		switch {
 		case m.IsCommand():
 			ev.Kind, ev.Command, ev.Text = flows.KindCommand, strings.ToLower(m.Command()), m.CommandArguments()

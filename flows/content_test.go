@@ -70,6 +70,7 @@ var engineMessageIDs = func() []string {
 		"common.sources", "common.source",
 		"privacy.info", "privacy.export", "privacy.delete", "privacy.export.intro", "privacy.delete.confirm",
 		"privacy.delete.yes", "privacy.delete.no", "privacy.deleted", "privacy.kept",
+		"input.edited", "input.group",
 	}
 	for _, c := range flows.Commands {
 		ids = append(ids, "command."+c)

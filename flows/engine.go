@@ -103,6 +103,22 @@ func NewEngine(cfg Config) (*Engine, error) {
 // Each has its description under the message ID "command.<name>".
 var Commands = []string{"start", "menu", "language", "privacy", "help"}
 
+// handleGroup answers a command in a group with a pointer to a private
+// chat, and ignores everything else there. It keeps nothing about the
+// group: the answer is committed with Delete, which stores no session.
+func (e *Engine) handleGroup(ctx context.Context, ev Event) (Result, error) {
+	if ev.Kind != KindCommand {
+		return Result{}, nil
+	}
+	s := Session{Chat: ev.Chat, Lang: e.tr.Match(ev.LangCode)}
+	t := &turn{e: e, s: &s, ev: ev}
+	t.say(t.tr("input.group", nil), nil)
+	if err := e.store.Delete(ctx, ev.Chat, t.out); err != nil {
+		return Result{}, fmt.Errorf("handle group update %d: %w", ev.UpdateID, err)
+	}
+	return Result{Replies: t.out}, nil
+}
+
 // Handle handles one event: it loads the chat's session, advances it, and
 // saves the new session together with the replies. An event whose update
 // ID was handled before returns a Result with Duplicate set and no replies.
@@ -110,6 +126,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Result, error) {
 	now := ev.At
 	if now.IsZero() {
 		now = e.now()
+	}
+	if ev.Group {
+		return e.handleGroup(ctx, ev)
 	}
 	s, found, err := e.store.Session(ctx, ev.Chat)
 	if err != nil {

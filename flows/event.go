@@ -62,4 +62,7 @@ type Event struct {
 	Media string
 	// At is when the event is handled; zero means the engine's clock.
 	At time.Time
+	// Group is true for an event from a group or channel: Lotse talks only
+	// in private chats, says so, and stores nothing about the group.
+	Group bool
 }

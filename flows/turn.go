@@ -48,7 +48,11 @@ func (t *turn) run() {
 	case KindButton:
 		t.button()
 	case KindUnsupported:
-		t.prefix = t.tr("common.unsupported", nil)
+		if t.ev.Media == "edited" {
+			t.prefix = t.tr("input.edited", nil)
+		} else {
+			t.prefix = t.tr("common.unsupported", nil)
+		}
 		t.reshow()
 	}
 }
