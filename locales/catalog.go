@@ -34,6 +34,7 @@ type Catalog struct {
 	matcher    language.Matcher
 	localizers map[string]*i18n.Localizer
 	ids        map[string]map[string]bool // lang -> id -> present
+	countable  map[string]bool            // ids with plural forms in the source language
 	rtl        map[string]bool
 
 	// Strict makes a missing message an error instead of a fallback.
@@ -51,7 +52,7 @@ func Load(fsys fs.FS) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list message files: %w", err)
 	}
-	c := &Catalog{bundle: b, localizers: map[string]*i18n.Localizer{}, ids: map[string]map[string]bool{}, rtl: map[string]bool{}}
+	c := &Catalog{bundle: b, localizers: map[string]*i18n.Localizer{}, ids: map[string]map[string]bool{}, countable: map[string]bool{}, rtl: map[string]bool{}}
 	for _, name := range names {
 		mf, err := b.LoadMessageFileFS(fsys, name)
 		if err != nil {
@@ -66,6 +67,9 @@ func Load(fsys fs.FS) (*Catalog, error) {
 				return nil, fmt.Errorf("load messages %s: %q is defined twice for %s", name, m.ID, lang)
 			}
 			c.ids[lang][m.ID] = true
+			if mf.Tag == Source && (m.Zero != "" || m.One != "" || m.Two != "" || m.Few != "" || m.Many != "") {
+				c.countable[m.ID] = true
+			}
 		}
 	}
 	if c.ids[Source.String()] == nil {
@@ -140,7 +144,9 @@ func (c *Catalog) IDs(lang string) []string {
 // language lacks.
 var ErrMissing = errors.New("message missing")
 
-// Translate renders message id in lang. A message the language lacks is
+// Translate renders message id in lang. For a countable message (one
+// with plural forms in English), data["Count"] picks the plural form by
+// the language's CLDR rules. A message the language lacks is
 // rendered in English and, unless Strict, logged once; in strict mode it is
 // an error wrapping [ErrMissing]. In a right-to-left language, Latin-script
 // runs (German terms, addresses, numbers) are wrapped in directional
@@ -159,8 +165,8 @@ func (c *Catalog) translate(lang, id string, data map[string]any) (string, error
 		loc = c.localizers[Source.String()]
 	}
 	cfg := &i18n.LocalizeConfig{MessageID: id, TemplateData: data}
-	if n, ok := data["Count"]; ok {
-		cfg.PluralCount = n
+	if n, ok := data["Count"]; ok && c.countable[id] {
+		cfg.PluralCount = n // only countable messages pick a plural form
 	}
 	s, err := loc.Localize(cfg)
 	var nf *i18n.MessageNotFoundErr

@@ -109,3 +109,24 @@ func TestCommonComplete(t *testing.T) {
 		}
 	}
 }
+
+func TestCountOnlyForCountableMessages(t *testing.T) {
+	c, err := locales.Load(fstest.MapFS{
+		"a.en.toml": {Data: []byte("[\"days\"]\none = \"{{.Count}} day\"\nother = \"{{.Count}} days\"\n[\"plain\"]\nother = \"Total: {{.Count}}\"\n")},
+		"a.uk.toml": {Data: []byte("[\"days\"]\none = \"{{.Count}} день\"\nfew = \"{{.Count}} дні\"\nmany = \"{{.Count}} днів\"\nother = \"{{.Count}} дня\"\n[\"plain\"]\nother = \"Разом: {{.Count}}\"\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Strict = true
+	for _, tt := range []struct {
+		id    string
+		count int
+		want  string
+	}{{"days", 1, "1 день"}, {"days", 3, "3 дні"}, {"days", 5, "5 днів"}, {"days", 21, "21 день"}, {"plain", 3, "Разом: 3"}} {
+		got, err := c.Translate("uk", tt.id, map[string]any{"Count": tt.count})
+		if err != nil || got != tt.want {
+			t.Errorf("Translate(uk, %s, %d) = %q, %v; want %q", tt.id, tt.count, got, err, tt.want)
+		}
+	}
+}
