@@ -119,6 +119,10 @@ const maxMatchInput = 400
 
 var stripMarks = runes.Remove(runes.In(unicode.Mn))
 
+// foldLetters maps letters that carry no combining mark, so decomposition
+// leaves them alone, to the base letter people type without the accent.
+var foldLetters = strings.NewReplacer("ł", "l", "Ł", "L", "đ", "d", "Đ", "D", "ø", "o", "Ø", "O", "ı", "i", "ħ", "h")
+
 // words normalises s for matching: case-folded, accents removed, split on
 // anything that is not a letter or digit.
 func words(s string) []string {
@@ -130,7 +134,7 @@ func words(s string) []string {
 	if err != nil {
 		out = s
 	}
-	out = cases.Fold().String(out)
+	out = cases.Fold().String(foldLetters.Replace(out))
 	return strings.FieldsFunc(out, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})

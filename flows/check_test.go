@@ -128,6 +128,7 @@ names.de = ["Pflegefachfrau", "Krankenschwester"]
 names.en = ["nurse"]
 names.uk = ["медсестра"]
 names.ar = ["ممرضة"]
+names.pl = ["pielęgniarka", "położna środowiskowa"]
 [[entries]]
 id = "nurse_child"
 label = "l.child"
@@ -152,6 +153,8 @@ names.de = ["Bäcker"]
 		{"Backer", "baker"}, // accents ignored
 		{"BÄCKER", "baker"},
 		{"nursery", ""},
+		{"polozna srodowiskowa", "nurse"}, // ł and ę typed without their marks
+		{"PIELEGNIARKA", "nurse"},
 		{"", ""},
 		{"   ", ""},
 	}
