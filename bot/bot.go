@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"golang.org/x/time/rate"
 
 	"lotse/flows"
 )
@@ -42,6 +43,18 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// HTTPClient sends the requests; nil means a default client.
 	HTTPClient *http.Client
+	// GlobalRate and GlobalBurst limit messages sent overall (Telegram:
+	// about 30 per second); zero means 30 and 30, rate.Inf no limit.
+	GlobalRate  rate.Limit
+	GlobalBurst int
+	// ChatRate and ChatBurst limit messages per chat (Telegram: about one
+	// per second, short bursts tolerated); zero means 1 and 3.
+	ChatRate  rate.Limit
+	ChatBurst int
+	// SendWindow is how many sends may be in flight at once; zero means 1,
+	// so a crash repeats at most one message. A higher window helps a bot
+	// far from Telegram's servers reach the global rate.
+	SendWindow int
 }
 
 // Bot is a running Telegram adapter.
@@ -75,6 +88,15 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{}
 	}
+	if cfg.GlobalRate == 0 {
+		cfg.GlobalRate, cfg.GlobalBurst = 30, max(cfg.GlobalBurst, 30)
+	}
+	if cfg.ChatRate == 0 {
+		cfg.ChatRate, cfg.ChatBurst = 1, max(cfg.ChatBurst, 3)
+	}
+	if cfg.SendWindow <= 0 {
+		cfg.SendWindow = 1
+	}
 	b := &Bot{cfg: cfg, log: cfg.Logger, seed: maphash.MakeSeed()}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
@@ -98,56 +120,73 @@ func (b *Bot) api(ctx context.Context, timeout time.Duration) *tgbotapi.BotAPI {
 	return newAPI(ctx, b.cfg.Token, b.cfg.Endpoint, b.cfg.HTTPClient, timeout)
 }
 
-// job is one piece of work for a chat worker: an update to handle, or a
-// reply left in the outbox to deliver.
+// job is one update for a chat worker to handle.
 type job struct {
 	ev      flows.Event
-	queryID string       // the callback query to answer, if any
-	reply   *flows.Reply // a reply to deliver instead of an event
-	done    func()       // called once the event is committed
+	queryID string // the callback query to answer, if any
+	done    func() // called once the event is committed; may be nil
 }
 
 // Run polls Telegram and handles updates until ctx ends or Telegram
 // refuses to go on (ErrUnauthorized, ErrConflict). On the way out it stops
-// polling, lets the workers finish what they hold (bounded by
-// ShutdownTimeout), and confirms the handled updates to Telegram.
+// polling, lets the workers finish what they hold, delivers what they
+// committed (both bounded by ShutdownTimeout; what is left stays in the
+// outbox), and confirms the handled updates to Telegram.
 func (b *Bot) Run(ctx context.Context) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	sendAPI := b.api(workCtx, sendTimeout)
 
 	queues := make([]chan job, b.cfg.Workers)
-	var wg sync.WaitGroup
+	var mu sync.Mutex // guards closed: no dispatch after the queues close
+	closed := false
+	dispatch := func(j job) {
+		mu.Lock()
+		defer mu.Unlock()
+		if closed {
+			b.process(workCtx, nil, j) // shutting down: the workers are gone
+			return
+		}
+		queues[b.worker(j.ev.Chat)] <- j
+	}
+	snd := newSender(b, b.api(workCtx, sendTimeout), func(chat int64) {
+		dispatch(job{ev: flows.Event{Chat: chat, Kind: flows.KindBlocked}})
+	})
+	drain := make(chan struct{})
+	var sending sync.WaitGroup
+	sending.Go(func() { snd.run(workCtx, b.cfg.SendWindow, drain) })
+
+	var workers sync.WaitGroup
 	for i := range queues {
 		queues[i] = make(chan job, 64)
-		wg.Go(func() {
+		workers.Go(func() {
 			for j := range queues[i] {
-				b.process(workCtx, sendAPI, j)
+				b.process(workCtx, snd, j)
 			}
 		})
 	}
-	dispatch := func(j job) {
-		chat := j.ev.Chat
-		if j.reply != nil {
-			chat = j.reply.Chat
-		}
-		queues[b.worker(chat)] <- j
-	}
 
-	err := b.flushOutbox(ctx, dispatch)
+	err := b.flushOutbox(ctx, snd)
 	if err == nil {
 		err = b.poll(ctx, dispatch)
 	}
 
+	mu.Lock()
+	closed = true
 	for _, q := range queues {
 		close(q)
 	}
+	mu.Unlock()
 	finished := make(chan struct{})
-	go func() { wg.Wait(); close(finished) }()
+	go func() {
+		workers.Wait()
+		close(drain)
+		sending.Wait()
+		close(finished)
+	}()
 	select {
 	case <-finished:
 	case <-time.After(b.cfg.ShutdownTimeout):
-		b.log.Warn("shutdown timeout: abandoning in-flight deliveries (they stay in the outbox)")
+		b.log.Warn("shutdown timeout: undelivered replies stay in the outbox", "pending", snd.Pending())
 		stopWork()
 		<-finished
 	}
@@ -166,8 +205,8 @@ func (b *Bot) worker(chat int64) int {
 }
 
 // flushOutbox queues the replies a previous run committed but did not
-// deliver.
-func (b *Bot) flushOutbox(ctx context.Context, dispatch func(job)) error {
+// deliver, before any new update is handled.
+func (b *Bot) flushOutbox(ctx context.Context, snd *sender) error {
 	pending, err := b.cfg.Outbox.Pending(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -178,8 +217,6 @@ func (b *Bot) flushOutbox(ctx context.Context, dispatch func(job)) error {
 	if len(pending) > 0 {
 		b.log.Info("delivering replies left in the outbox", "count", len(pending))
 	}
-	for i := range pending {
-		dispatch(job{reply: &pending[i]})
-	}
+	snd.enqueue(pending)
 	return nil
 }

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"lotse/bot"
 	"lotse/bot/telegramtest"
 	"lotse/flows"
@@ -78,18 +80,22 @@ func openEngine(t *testing.T, path string, log *slog.Logger) (*store.DB, *flows.
 	return db, e
 }
 
-// start runs a bot on the database at path until stop or the test's end.
-func start(t *testing.T, srv *telegramtest.Server, path string) *harness {
+// start runs a bot on the database at path until stop or the test's end,
+// without rate limits unless cfg sets them.
+func start(t *testing.T, srv *telegramtest.Server, path string, cfg ...bot.Config) *harness {
 	t.Helper()
 	h := &harness{t: t, srv: srv, logs: &syncBuffer{}, done: make(chan error, 1)}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.db, h.engine = openEngine(t, path, log)
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
-	b, err := bot.New(ctx, bot.Config{
-		Token: token, Endpoint: srv.Endpoint(), Handler: h.engine, Outbox: h.db, Logger: log,
-		PollTimeout: 2 * time.Second, Workers: 4,
-	})
+	c := bot.Config{GlobalRate: rate.Inf, ChatRate: rate.Inf}
+	if len(cfg) > 0 {
+		c = cfg[0]
+	}
+	c.Token, c.Endpoint, c.Handler, c.Outbox, c.Logger = token, srv.Endpoint(), h.engine, h.db, log
+	c.PollTimeout, c.Workers = 2*time.Second, 4
+	b, err := bot.New(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,6 +317,78 @@ func TestRateLimitedSendIsRetried(t *testing.T) {
 		t.Errorf("retried after %v, before retry_after (1s)", d)
 	}
 	noRefusedCalls(t, srv)
+}
+
+// TestRateLimitInOneChatDoesNotBlockOthers: a 429 for one chat delays that
+// chat only.
+func TestRateLimitInOneChatDoesNotBlockOthers(t *testing.T) {
+	srv := newServer(t)
+	h := start(t, srv, filepath.Join(t.TempDir(), "lotse.db"))
+	srv.FailNext("sendMessage", telegramtest.TooManyRequests(3))
+	slow := srv.SendText(8001, user(8001, "en"), "/start")
+	if !srv.WaitFor(5*time.Second, func() bool {
+		for _, c := range srv.CallsTo("sendMessage") {
+			if c.Code == 429 {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatal("no 429 happened")
+	}
+	begin := time.Now()
+	fast := srv.SendText(8002, user(8002, "en"), "/start")
+	if _, ok := srv.WaitForMessages(8002, 2, 2*time.Second); !ok {
+		t.Fatalf("the other chat waited for the rate-limited one")
+	}
+	if d := time.Since(begin); d > 2*time.Second {
+		t.Errorf("the other chat took %v", d)
+	}
+	if n := len(srv.Messages(8001)); n != 0 {
+		t.Errorf("the rate-limited chat got %d messages before its retry_after", n)
+	}
+	h.settle(fast)
+	h.settle(slow)
+	if n := len(srv.Messages(8001)); n != 2 {
+		t.Errorf("the rate-limited chat has %d messages after its retry_after, want 2", n)
+	}
+}
+
+// TestRateLimits: sending keeps to the configured global and per-chat
+// rates, so a server that enforces them never answers 429.
+func TestRateLimits(t *testing.T) {
+	srv := telegramtest.New(t, telegramtest.WithToken(token), telegramtest.WithLimits(telegramtest.Limits{
+		Global:  telegramtest.Rate{Count: 20, Per: time.Second, Burst: 20},
+		PerChat: telegramtest.Rate{Count: 4, Per: time.Second, Burst: 4},
+	}))
+	h := start(t, srv, filepath.Join(t.TempDir(), "lotse.db"), bot.Config{GlobalRate: 18, GlobalBurst: 1, ChatRate: 3.5, ChatBurst: 1})
+	begin := time.Now()
+	var last int
+	for chat := int64(1); chat <= 10; chat++ { // 10 chats × 2 replies = 20 messages
+		last = srv.SendText(chat, user(chat, "en"), "/start")
+	}
+	for chat := int64(1); chat <= 10; chat++ {
+		if _, ok := srv.WaitForMessages(chat, 2, 10*time.Second); !ok {
+			t.Fatalf("chat %d did not get its replies", chat)
+		}
+	}
+	h.settle(last)
+	if d := time.Since(begin); d < 900*time.Millisecond {
+		t.Errorf("20 messages at 18/s took %v, want about a second", d)
+	}
+	// One chat: 7 replies in a row at 3.5/s are 6 intervals of 2/7 s.
+	begin = time.Now()
+	for _, text := range []string{"/menu", "/help", "/menu", "/help", "/menu", "/help", "/menu"} {
+		h.settle(srv.SendText(1, user(1, "en"), text))
+	}
+	if d := time.Since(begin); d < 1600*time.Millisecond {
+		t.Errorf("7 messages in one chat at 3.5/s took %v, want at least 6/3.5 s", d)
+	}
+	for _, c := range srv.Calls() {
+		if c.Code == 429 {
+			t.Errorf("the server answered 429 to %s", c.Method)
+		}
+	}
 }
 
 func TestTransientFailuresAreRetried(t *testing.T) {

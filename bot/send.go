@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -20,35 +19,30 @@ const handleAttempts = 3
 // reply then stays in the outbox for the next start.
 const deliverAttempts = 6
 
-// errChatGone says the user blocked the bot; the chat's other replies are
-// dropped.
-var errChatGone = errors.New("chat blocked the bot")
-
-// process does one job: handle the update (commit), answer the button, and
-// deliver the replies.
-func (b *Bot) process(ctx context.Context, api *tgbotapi.BotAPI, j job) {
-	if j.reply != nil {
-		b.deliver(ctx, api, *j.reply)
-		return
+// process handles one job: commit the event, answer the button, and hand
+// the replies to the sender (nil while shutting down: they stay in the
+// outbox for the next start).
+func (b *Bot) process(ctx context.Context, snd *sender, j job) {
+	done := func() {
+		if j.done != nil {
+			j.done()
+		}
 	}
 	if j.ev.Kind == 0 {
-		j.done()
-		b.answer(api, j.queryID, "")
+		done()
+		b.answer(b.api(ctx, sendTimeout), j.queryID, "")
 		return
 	}
 	res, err := b.handle(ctx, j.ev)
-	j.done()
+	done()
 	if err != nil {
 		b.log.Error("update given up after retries", "update_id", j.ev.UpdateID, "chat", j.ev.Chat, "err", err)
 	}
-	b.answer(api, j.queryID, res.Notice)
-	for i, r := range res.Replies {
-		if err := b.deliver(ctx, api, r); errors.Is(err, errChatGone) {
-			for _, rest := range res.Replies[i+1:] {
-				b.ack(ctx, rest)
-			}
-			return
-		}
+	if j.queryID != "" {
+		b.answer(b.api(ctx, sendTimeout), j.queryID, res.Notice)
+	}
+	if snd != nil {
+		snd.enqueue(res.Replies)
 	}
 }
 
@@ -80,49 +74,6 @@ func (b *Bot) answer(api *tgbotapi.BotAPI, queryID, text string) {
 	}
 }
 
-// deliver sends one reply, handling Telegram's errors, and acknowledges it
-// in the outbox once it reached Telegram (or can never reach it).
-func (b *Bot) deliver(ctx context.Context, api *tgbotapi.BotAPI, r flows.Reply) error {
-	bo := backoff{min: 500 * time.Millisecond, max: 30 * time.Second}
-	for attempt := 1; ; attempt++ {
-		_, err := api.Request(chattable(r))
-		if err == nil {
-			return b.ack(ctx, r)
-		}
-		var te *tgbotapi.Error
-		if !errors.As(err, &te) || te.Code >= 500 {
-			if attempt >= deliverAttempts || !sleep(ctx, bo.next()) {
-				b.log.Warn("delivery failed; the reply stays in the outbox", "chat", r.Chat, "reply", r.ID, "err", err)
-				return err
-			}
-			continue
-		}
-		switch {
-		case te.Code == 429:
-			wait := time.Duration(max(te.RetryAfter, 1)) * time.Second
-			b.log.Info("rate limited by Telegram", "chat", r.Chat, "retry_after", wait)
-			if !sleep(ctx, wait) {
-				return ctx.Err()
-			}
-		case te.Code == 403:
-			b.log.Info("chat blocked the bot; marking it inactive", "chat", r.Chat)
-			b.blocked(ctx, r.Chat)
-			b.ack(ctx, r)
-			return errChatGone
-		case te.Code == 400 && strings.Contains(te.Message, "message is not modified"):
-			return b.ack(ctx, r)
-		case te.Code == 400 && r.Op == flows.OpEdit && editGone(te.Message):
-			r.Op, r.MessageID = flows.OpSend, 0 // the old message is gone: say it anew
-		case te.Code == 400 && r.Op == flows.OpClearButtons && editGone(te.Message):
-			return b.ack(ctx, r)
-		default:
-			b.log.Error("Telegram refused a reply; dropping it", "chat", r.Chat, "reply", r.ID, "code", te.Code, "err", te.Message)
-			b.ack(ctx, r)
-			return fmt.Errorf("deliver reply %d: %w", r.ID, err)
-		}
-	}
-}
-
 func editGone(msg string) bool {
 	return strings.Contains(msg, "message to edit not found") || strings.Contains(msg, "message can't be edited")
 }
@@ -136,13 +87,6 @@ func (b *Bot) ack(ctx context.Context, r flows.Reply) error {
 		return err
 	}
 	return nil
-}
-
-// blocked tells the handler that the user blocked the bot.
-func (b *Bot) blocked(ctx context.Context, chat int64) {
-	if _, err := b.cfg.Handler.Handle(ctx, flows.Event{Chat: chat, Kind: flows.KindBlocked}); err != nil {
-		b.log.Error("marking a chat inactive failed", "chat", chat, "err", err)
-	}
 }
 
 // chattable turns a reply into a Bot API request.
