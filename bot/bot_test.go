@@ -249,6 +249,40 @@ func TestConversation(t *testing.T) {
 	noRefusedCalls(t, srv)
 }
 
+// TestUkrainianUser: a user whose client reports "uk" gets the language
+// picker with Ukrainian preselected, and everything after it in Ukrainian.
+func TestUkrainianUser(t *testing.T) {
+	srv := newServer(t)
+	h := start(t, srv, filepath.Join(t.TempDir(), "lotse.db"))
+	const chat = 1501
+	h.settle(srv.SendText(chat, user(chat, "uk"), "/start"))
+	picker, _ := srv.LastMessage(chat)
+	selected := ""
+	for _, row := range picker.Keyboard {
+		for _, b := range row {
+			if strings.HasPrefix(b.Text, "✓ ") {
+				selected = b.Text
+			}
+		}
+	}
+	if selected != "✓ Українська" {
+		t.Errorf("preselected language = %q, want ✓ Українська", selected)
+	}
+	h.settle(h.press(chat, "l:uk"))
+	h.settle(h.press(chat, "f:recognition"))
+	h.settle(srv.SendText(chat, user(chat, "uk"), "медсестра"))
+	for _, m := range srv.Messages(chat)[1:] { // after the picker
+		if strings.ContainsAny(m.Text, "абвгдежзиклмнопрстуфхцчшщьюяєіїґ") {
+			continue
+		}
+		t.Errorf("a message after choosing Ukrainian is not in Ukrainian: %q", m.Text)
+	}
+	if got := last(srv, chat); !strings.ContainsAny(got, "єіїґ") {
+		t.Errorf("the newest message has no Ukrainian letter (є, і, ї, ґ): %q", got)
+	}
+	noRefusedCalls(t, srv)
+}
+
 // TestRestartMidConversation stops the bot half-way, starts a new one on
 // the same file, and shows the user continues where they were and a
 // redelivered update is not handled again.

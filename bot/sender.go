@@ -171,10 +171,10 @@ func (s *sender) next(ctx context.Context, drain <-chan struct{}) (*chatQueue, f
 type outcome int
 
 const (
-	delivered outcome = iota // accepted, or pointless to repeat: acknowledge
-	retryLater               // 429 or a transient failure: keep it, wait
-	chatGone                 // 403: the user blocked the bot
-	giveUp                   // failed too often: leave it in the outbox
+	delivered  outcome = iota // accepted, or pointless to repeat: acknowledge
+	retryLater                // 429 or a transient failure: keep it, wait
+	chatGone                  // 403: the user blocked the bot
+	giveUp                    // failed too often: leave it in the outbox
 )
 
 // deliver sends the first reply of q and decides what comes next.

@@ -121,7 +121,10 @@ var stripMarks = runes.Remove(runes.In(unicode.Mn))
 
 // foldLetters maps letters that carry no combining mark, so decomposition
 // leaves them alone, to the base letter people type without the accent.
-var foldLetters = strings.NewReplacer("ł", "l", "Ł", "L", "đ", "d", "Đ", "D", "ø", "o", "Ø", "O", "ı", "i", "ħ", "h")
+// Arabic and Persian keyboards write yeh and kaf differently: fold both to
+// the Persian forms so a name matches whichever was typed.
+var foldLetters = strings.NewReplacer("ł", "l", "Ł", "L", "đ", "d", "Đ", "D", "ø", "o", "Ø", "O", "ı", "i", "ħ", "h",
+	"\u064A", "\u06CC", "\u0649", "\u06CC", "\u0643", "\u06A9")
 
 // words normalises s for matching: case-folded, accents removed, split on
 // anything that is not a letter or digit.

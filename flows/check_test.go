@@ -129,6 +129,7 @@ names.en = ["nurse"]
 names.uk = ["медсестра"]
 names.ar = ["ممرضة"]
 names.pl = ["pielęgniarka", "położna środowiskowa"]
+names.fa = ["پرستار"]
 [[entries]]
 id = "nurse_child"
 label = "l.child"
@@ -137,6 +138,10 @@ names.en = ["paediatric nurse"]
 id = "baker"
 label = "l.baker"
 names.de = ["Bäcker"]
+[[entries]]
+id = "doctor"
+label = "l.doctor"
+names.fa = ["پزشک"]
 `)}})
 	if err != nil {
 		t.Fatal(err)
@@ -155,6 +160,10 @@ names.de = ["Bäcker"]
 		{"nursery", ""},
 		{"polozna srodowiskowa", "nurse"}, // ł and ę typed without their marks
 		{"PIELEGNIARKA", "nurse"},
+		{"\u0645\u0645\u0631\u0636\u0629", "nurse"},                     // Arabic ممرضة
+		{"\u067E\u0631\u0633\u062A\u0627\u0631", "nurse"},               // Persian پرستار
+		{"\u067E\u0632\u0634\u0643", "doctor"},                          // پزشک typed with Arabic kaf
+		{"\u062F\u0643\u062A\u0631 \u067E\u0632\u0634\u0643\u064A", ""}, // a different word
 		{"", ""},
 		{"   ", ""},
 	}

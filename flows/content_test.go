@@ -39,6 +39,9 @@ func TestShippedContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := cat.Languages(); !slices.Equal(got, locales.Order) {
+		t.Errorf("languages = %v, want all ten: %v", got, locales.Order)
+	}
 	ids := append(c.MessageIDs(), engineMessageIDs...)
 	for _, lang := range cat.Languages() {
 		for _, id := range ids {

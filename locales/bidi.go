@@ -63,49 +63,85 @@ func IsolateLTR(s string) string {
 // isolateText wraps the left-to-right runs of a text without tags.
 func isolateText(b *strings.Builder, s string) {
 	start := -1 // start of the current run
-	last := -1  // end of its last strong left-to-right token
-	flush := func(upTo int) {
+	last := -1  // end of its last token that belongs in it
+	depth := 0  // brackets opened inside the run and not yet closed
+	written := 0
+	flush := func() {
 		if start >= 0 {
+			b.WriteString(s[written:start])
 			b.WriteString(fsi)
 			b.WriteString(s[start:last])
 			b.WriteString(pdi)
-			b.WriteString(s[last:upTo])
+			written = last
 		}
-		start, last = -1, -1
+		start, last, depth = -1, -1, 0
 	}
-	written := 0
 	for i := 0; i < len(s); {
+		if end := isolateEnd(s[i:]); end > 0 {
+			flush() // an isolate already: keep it as it is
+			b.WriteString(s[written:i])
+			b.WriteString(s[i : i+end])
+			i += end
+			written = i
+			continue
+		}
 		class, size := tokenClass(s[i:])
-		switch class {
-		case bidi.L, bidi.EN:
+		switch {
+		case class == bidi.L || class == bidi.EN:
 			if start < 0 {
-				b.WriteString(s[written:i])
 				start = i
 			}
 			last = i + size
-		case bidi.R, bidi.AL, bidi.AN:
-			if start >= 0 {
-				flush(i)
-				written = i
-			}
+		case class == bidi.R || class == bidi.AL || class == bidi.AN:
+			flush()
+		case start >= 0 && (s[i] == '(' || s[i] == '['):
+			depth++
+		case start >= 0 && depth > 0 && (s[i] == ')' || s[i] == ']'):
+			depth-- // a bracket closing one opened in the run stays in it
+			last = i + size
 		}
 		i += size
 	}
-	if start >= 0 {
-		flush(len(s))
-		return
-	}
+	flush()
 	b.WriteString(s[written:])
 }
 
-// tokenClass returns the bidi class of the character at the start of s and
-// its length in bytes; an HTML character entity counts as one neutral
-// token.
+// isolateEnd returns the length of the directional isolate s starts with
+// (from LRI, RLI or FSI to its PDI), or 0.
+func isolateEnd(s string) int {
+	r, size := utf8.DecodeRuneInString(s)
+	if r != '\u2066' && r != '\u2067' && r != '\u2068' {
+		return 0
+	}
+	depth := 0
+	for i, r := range s {
+		switch r {
+		case '\u2066', '\u2067', '\u2068':
+			depth++
+		case '\u2069':
+			depth--
+			if depth == 0 {
+				return i + len(pdi)
+			}
+		}
+	}
+	return size // unterminated: just the opener
+}
+
+// tokenClass returns the bidi class of the token at the start of s and its
+// length in bytes. An HTML character entity is one neutral token; a
+// "/command" and a "§" count as left to right, so they stay with the
+// Latin text after them.
 func tokenClass(s string) (bidi.Class, int) {
-	if s[0] == '&' {
+	switch {
+	case s[0] == '&':
 		if end := strings.IndexByte(s, ';'); end > 1 && end <= 10 {
 			return bidi.ON, end + 1
 		}
+	case s[0] == '/' && len(s) > 1 && ('a' <= s[1] && s[1] <= 'z' || 'A' <= s[1] && s[1] <= 'Z'):
+		return bidi.L, 1
+	case strings.HasPrefix(s, "§"):
+		return bidi.L, len("§")
 	}
 	p, size := bidi.LookupString(s)
 	if size == 0 {

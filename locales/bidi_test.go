@@ -21,6 +21,12 @@ func TestIsolateLTR(t *testing.T) {
 		{"ABC&amp; د", "⁅ABC⁆&amp; د"},
 		{"الموعد 2026-11-24.", "الموعد ⁅2026-11-24⁆."},
 		{"", ""},
+		{"Handwerkskammer Halle (Saale) في", "⁅Handwerkskammer Halle (Saale)⁆ في"},
+		{"المصدر (BIBB).", "المصدر (⁅BIBB⁆)."},
+		{"اكتب /start الآن", "اكتب ⁅/start⁆ الآن"},
+		{"وفق § 16b(4) AufenthG.", "وفق ⁅§ 16b(4) AufenthG⁆."},
+		{"تم: \u2068Maurer/in\u2069 جيد", "تم: ⁅Maurer/in⁆ جيد"}, // already isolated: not wrapped again
+		{"a/b", "⁅a/b⁆"},
 		{"<b>", "<b>"},
 		{"<broken", "<broken"},
 	}

@@ -13,6 +13,7 @@ import (
 	"lotse/bot/telegramtest"
 	"lotse/flows"
 	"lotse/flows/content"
+	"lotse/locales"
 )
 
 // buildLotse builds the real binary once per test run.
@@ -104,8 +105,16 @@ func TestSurvivesSIGKILL(t *testing.T) {
 	wait(c, srv.SendText(chat, from, "/start"), "Which language")
 	wait(c, press("l:en"), "Choose a topic")
 	wait(c, press("f:recognition"), "Which profession")
-	// Start-up registered the command menu and the profile per language.
-	for _, lang := range []string{"", "de", "en"} {
+	// Start-up registered the command menu and the profile once per
+	// language, plus a default.
+	perLang := map[string]int{}
+	for _, c := range srv.CallsTo("setMyCommands") {
+		perLang[c.Params["language_code"]]++
+	}
+	for _, lang := range append([]string{""}, locales.Order...) {
+		if perLang[lang] != 1 {
+			t.Errorf("setMyCommands for %q called %d times, want once", lang, perLang[lang])
+		}
 		if cmds := srv.Commands(lang); len(cmds) != len(flows.Commands) {
 			t.Errorf("commands for %q: %v, want %d", lang, cmds, len(flows.Commands))
 		}
