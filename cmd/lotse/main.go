@@ -44,6 +44,8 @@ func main() {
 const usage = `Usage:
   lotse [flags]      run Lotse: on Telegram if TELEGRAM_BOT_TOKEN is set, else as a chat in this terminal
   lotse backup FILE  write a consistent copy of the database to FILE (mode 0600; while lotse is not running)
+  lotse check        validate the content (flows, catalogues, texts) as the tests do; see lotse check -h
+  lotse graph        draw the flows as Mermaid or DOT diagrams; see lotse graph -h
   lotse version      print the version
   lotse help         print this help
 
@@ -72,6 +74,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return 0
 		case "backup":
 			return runBackup(ctx, args[1:], stderr, getenv)
+		case "check":
+			return runCheck(ctx, args[1:], stdout, stderr)
+		case "graph":
+			return runGraph(ctx, args[1:], stdout, stderr)
 		default:
 			fmt.Fprintf(stderr, "lotse: unknown command %q\n\n"+usage, args[0])
 			return 2
