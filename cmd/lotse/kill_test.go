@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,13 +17,37 @@ import (
 	"lotse/locales"
 )
 
-// buildLotse builds the real binary once per test run.
+// binDir holds the binary built for the tests, removed by TestMain.
+var binDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// built builds the real binary once for all tests.
+var built = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "lotse-bin-")
+	if err != nil {
+		return "", err
+	}
+	binDir = dir
+	bin := filepath.Join(dir, "lotse")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// buildLotse returns the real binary, built once per test run.
 func buildLotse(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "lotse")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	bin, err := built()
 	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatal(err)
 	}
 	return bin
 }
@@ -33,11 +58,12 @@ type child struct {
 	log *strings.Builder
 }
 
-func startChild(t *testing.T, bin, endpoint, db string) *child {
+func startChild(t *testing.T, bin, endpoint, db string, env ...string) *child {
 	t.Helper()
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN="+telegramtest.DefaultToken,
 		"TELEGRAM_API_ENDPOINT="+endpoint, "LOTSE_DB="+db, "LOG_LEVEL=debug")
+	cmd.Env = append(cmd.Env, env...)
 	log := &strings.Builder{}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {

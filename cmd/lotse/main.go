@@ -22,6 +22,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/robfig/cron/v3"
+	"golang.org/x/time/rate"
 
 	"lotse/bot"
 	"lotse/bot/console"
@@ -59,6 +60,8 @@ Environment:
   LOTSE_RETENTION_MONTHS delete the data of users inactive this long (default 12)
   LOTSE_RETENTION_CRON   when to do that (default "CRON_TZ=Europe/Berlin 30 3 * * *")
   LOG_LEVEL              debug, info, warn or error (default info; warn in the terminal chat)
+  LOTSE_SEND_RATE        messages per second overall (default 30, Telegram's limit; "off" for none)
+  LOTSE_CHAT_RATE        messages per second and chat (default 1, short bursts allowed; "off" for none)
 `
 
 // run is the whole program; it returns the exit code (0 ok, 1 failure,
@@ -119,6 +122,8 @@ type config struct {
 	LangCode        string // the terminal user's language, from LANG and friends
 	RetentionMonths int
 	RetentionSpec   string
+	SendRate        rate.Limit // messages per second overall
+	ChatRate        rate.Limit // messages per second and chat
 }
 
 func configFrom(getenv func(string) string) config {
@@ -136,6 +141,7 @@ func configFrom(getenv func(string) string) config {
 	if v, err := strconv.Atoi(getenv("LOTSE_RETENTION_MONTHS")); err == nil && v > 0 {
 		c.RetentionMonths = v
 	}
+	c.SendRate, c.ChatRate = parseRate(getenv("LOTSE_SEND_RATE"), 30), parseRate(getenv("LOTSE_CHAT_RATE"), 1)
 	c.RetentionSpec = getenv("LOTSE_RETENTION_CRON")
 	if c.RetentionSpec == "" {
 		c.RetentionSpec = defaultRetentionSpec
@@ -165,6 +171,18 @@ func posixLang(getenv func(string) string) string {
 		return strings.ReplaceAll(v, "_", "-")
 	}
 	return ""
+}
+
+// parseRate reads a rate in messages per second: a number, or "off" for
+// no limit; anything else is the default.
+func parseRate(v string, def rate.Limit) rate.Limit {
+	if v == "off" {
+		return rate.Inf
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil && f > 0 {
+		return rate.Limit(f)
+	}
+	return def
 }
 
 func newLogger(w io.Writer, cfg config) (*slog.Logger, error) {
@@ -232,6 +250,7 @@ func runTelegram(ctx context.Context, cfg config, log *slog.Logger, engine *flow
 	}
 	b, err := bot.New(ctx, bot.Config{
 		Token: cfg.Token, Endpoint: cfg.Endpoint, Handler: engine, Outbox: db, Logger: log,
+		GlobalRate: cfg.SendRate, ChatRate: cfg.ChatRate,
 	})
 	if err != nil {
 		return err
