@@ -101,7 +101,8 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
-	me, err := b.api(ctx, sendTimeout).GetMe()
+	var me tgbotapi.User
+	err := b.call(ctx, func() (err error) { me, err = b.api(ctx, sendTimeout).GetMe(); return err })
 	if err != nil {
 		var te *tgbotapi.Error
 		if errors.As(err, &te) && te.Code == 401 {

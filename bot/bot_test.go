@@ -567,6 +567,33 @@ func TestSetCommands(t *testing.T) {
 	}
 }
 
+// TestRateLimitOnAnyMethod: a 429 on getMe, setMyCommands or
+// answerCallbackQuery is waited out and retried.
+func TestRateLimitOnAnyMethod(t *testing.T) {
+	srv := newServer(t)
+	srv.FailNext("getMe", telegramtest.TooManyRequests(1))
+	b, err := bot.New(context.Background(), bot.Config{Token: token, Endpoint: srv.Endpoint(), Handler: nopHandler{}, Outbox: nopOutbox{}})
+	if err != nil {
+		t.Fatalf("New after a 429 on getMe: %v", err)
+	}
+	srv.FailNext("setMyCommands", telegramtest.TooManyRequests(1))
+	if err := b.SetCommands(context.Background(), []bot.CommandSet{{Commands: []bot.Command{{"start", "Start"}}}}); err != nil {
+		t.Errorf("SetCommands after a 429: %v", err)
+	}
+	if len(srv.Commands("")) != 1 {
+		t.Error("commands not set after the 429")
+	}
+
+	h := start(t, srv, filepath.Join(t.TempDir(), "lotse.db"))
+	h.settle(srv.SendText(1601, user(1601, "en"), "/start"))
+	srv.FailNext("answerCallbackQuery", telegramtest.TooManyRequests(1))
+	u, q := srv.PressButton(1601, srv.Messages(1601)[1].ID, "l:en")
+	h.settle(u)
+	if !srv.WaitFor(5*time.Second, func() bool { return srv.Answered(q) }) {
+		t.Error("the button press was not answered after a 429")
+	}
+}
+
 func TestSetProfiles(t *testing.T) {
 	srv := newServer(t)
 	b, err := bot.New(context.Background(), bot.Config{Token: token, Endpoint: srv.Endpoint(), Handler: nopHandler{}, Outbox: nopOutbox{}})

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -63,14 +64,52 @@ func (b *Bot) handle(ctx context.Context, ev flows.Event) (flows.Result, error) 
 }
 
 // answer answers a callback query, so the user's client stops its spinner.
-// Answering is best effort: a query older than about 15 seconds cannot be
-// answered any more, and that harms nobody.
+// A 429 is retried after retry_after in the background, so the chat's
+// worker does not wait; a query older than about 15 seconds cannot be
+// answered any more, so retrying stops there.
 func (b *Bot) answer(api *tgbotapi.BotAPI, queryID, text string) {
 	if queryID == "" {
 		return
 	}
-	if _, err := api.Request(tgbotapi.NewCallback(queryID, text)); err != nil {
+	_, err := api.Request(tgbotapi.NewCallback(queryID, text))
+	var te *tgbotapi.Error
+	if errors.As(err, &te) && te.Code == 429 && te.RetryAfter <= 10 {
+		go func() {
+			time.Sleep(time.Duration(max(te.RetryAfter, 1)) * time.Second)
+			if _, err := api.Request(tgbotapi.NewCallback(queryID, text)); err != nil {
+				b.log.Info("answering a button press failed after a 429", "err", err)
+			}
+		}()
+		return
+	}
+	if err != nil {
 		b.log.Info("answering a button press failed", "err", err)
+	}
+}
+
+// call makes a Bot API request outside the reply pipeline (start-up
+// registration), waiting out 429s and retrying 5xx and network errors a
+// few times.
+func (b *Bot) call(ctx context.Context, do func() error) error {
+	bo := backoff{min: 200 * time.Millisecond, max: 5 * time.Second}
+	for attempt := 1; ; attempt++ {
+		err := do()
+		if err == nil {
+			return nil
+		}
+		var te *tgbotapi.Error
+		switch {
+		case errors.As(err, &te) && te.Code == 429:
+			if !sleep(ctx, time.Duration(max(te.RetryAfter, 1))*time.Second) {
+				return err
+			}
+		case (errors.As(err, &te) && te.Code >= 500 || te == nil) && attempt < 4:
+			if !sleep(ctx, bo.next()) {
+				return err
+			}
+		default:
+			return err
+		}
 	}
 }
 
@@ -155,7 +194,7 @@ func (b *Bot) SetCommands(ctx context.Context, sets []CommandSet) error {
 		}
 		cfg := tgbotapi.NewSetMyCommands(cmds...)
 		cfg.LanguageCode = set.Lang
-		if _, err := api.Request(cfg); err != nil {
+		if err := b.call(ctx, func() error { _, err := api.Request(cfg); return err }); err != nil {
 			return fmt.Errorf("set commands for %q: %w", set.Lang, err)
 		}
 	}
@@ -185,7 +224,7 @@ func (b *Bot) SetProfiles(ctx context.Context, profiles []Profile) error {
 			params := tgbotapi.Params{}
 			params.AddNonEmpty(call.param, call.value)
 			params.AddNonEmpty("language_code", p.Lang)
-			if _, err := api.MakeRequest(call.method, params); err != nil {
+			if err := b.call(ctx, func() error { _, err := api.MakeRequest(call.method, params); return err }); err != nil {
 				return fmt.Errorf("%s for %q: %w", call.method, p.Lang, err)
 			}
 		}
