@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -51,6 +52,17 @@ type Config struct {
 	// per second, short bursts tolerated); zero means 1 and 3.
 	ChatRate  rate.Limit
 	ChatBurst int
+	// WebhookURL, if set, makes the bot receive updates by webhook instead of
+	// long polling: Telegram posts them to this public https address.
+	WebhookURL string
+	// WebhookListen is the address the webhook server listens on, e.g.
+	// ":8443" (behind a TLS-terminating proxy); WebhookListener, if set, is
+	// used instead (tests).
+	WebhookListen   string
+	WebhookListener net.Listener
+	// WebhookSecret is the secret_token Telegram sends with each update;
+	// empty means a new random one at every start.
+	WebhookSecret string
 	// SendWindow is how many sends may be in flight at once; zero means 1,
 	// so a crash repeats at most one message. A higher window helps a bot
 	// far from Telegram's servers reach the global rate.
@@ -167,7 +179,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 
 	err := b.flushOutbox(ctx, snd)
-	if err == nil {
+	if err == nil && b.cfg.WebhookURL != "" {
+		err = b.serveWebhook(ctx, dispatch)
+	} else if err == nil {
 		err = b.poll(ctx, dispatch)
 	}
 

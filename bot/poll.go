@@ -17,6 +17,10 @@ var allowedUpdates = []string{"message", "edited_message", "callback_query", "my
 // was committed.
 func (b *Bot) poll(ctx context.Context, dispatch func(job)) error {
 	api := b.api(ctx, b.cfg.PollTimeout+15*time.Second)
+	// A webhook left from an earlier run would make getUpdates fail.
+	if err := b.call(ctx, func() error { _, err := api.MakeRequest("deleteWebhook", nil); return err }); err != nil {
+		b.log.Warn("deleteWebhook failed", "err", err)
+	}
 	offset := 0
 	bo := backoff{min: 100 * time.Millisecond, max: 30 * time.Second}
 	defer func() { b.confirm(ctx, offset) }()

@@ -60,6 +60,9 @@ Environment:
   LOTSE_RETENTION_MONTHS delete the data of users inactive this long (default 12)
   LOTSE_RETENTION_CRON   when to do that (default "CRON_TZ=Europe/Berlin 30 3 * * *")
   LOG_LEVEL              debug, info, warn or error (default info; warn in the terminal chat)
+  LOTSE_WEBHOOK_URL      receive updates by webhook at this public https URL instead of long polling
+  LOTSE_WEBHOOK_LISTEN   the webhook server's address (default :8443; put TLS in front of it)
+  LOTSE_WEBHOOK_SECRET   the webhook's secret token (default: a random one at each start)
   LOTSE_SEND_RATE        messages per second overall (default 30, Telegram's limit; "off" for none)
   LOTSE_CHAT_RATE        messages per second and chat (default 1, short bursts allowed; "off" for none)
 `
@@ -124,6 +127,9 @@ type config struct {
 	RetentionSpec   string
 	SendRate        rate.Limit // messages per second overall
 	ChatRate        rate.Limit // messages per second and chat
+	WebhookURL      string
+	WebhookListen   string
+	WebhookSecret   string
 }
 
 func configFrom(getenv func(string) string) config {
@@ -142,6 +148,10 @@ func configFrom(getenv func(string) string) config {
 		c.RetentionMonths = v
 	}
 	c.SendRate, c.ChatRate = parseRate(getenv("LOTSE_SEND_RATE"), 30), parseRate(getenv("LOTSE_CHAT_RATE"), 1)
+	c.WebhookURL, c.WebhookListen, c.WebhookSecret = getenv("LOTSE_WEBHOOK_URL"), getenv("LOTSE_WEBHOOK_LISTEN"), getenv("LOTSE_WEBHOOK_SECRET")
+	if c.WebhookListen == "" {
+		c.WebhookListen = ":8443"
+	}
 	c.RetentionSpec = getenv("LOTSE_RETENTION_CRON")
 	if c.RetentionSpec == "" {
 		c.RetentionSpec = defaultRetentionSpec
@@ -190,13 +200,21 @@ func newLogger(w io.Writer, cfg config) (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		return nil, fmt.Errorf("LOG_LEVEL %q: use debug, info, warn or error", cfg.LogLevel)
 	}
-	secret := cfg.Token
+	var secrets []string
+	for _, s := range []string{cfg.Token, cfg.WebhookSecret} {
+		if s != "" {
+			secrets = append(secrets, s, "<redacted>")
+		}
+	}
+	redact := strings.NewReplacer(secrets...)
 	h := slog.NewTextHandler(w, &slog.HandlerOptions{
 		Level: level,
-		// Defence in depth: no attribute may carry the token.
+		// Defence in depth: no attribute may carry the token or the secret.
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if secret != "" && strings.Contains(a.Value.String(), secret) {
-				return slog.String(a.Key, strings.ReplaceAll(a.Value.String(), secret, "<token>"))
+			if len(secrets) > 0 && a.Value.Kind() != slog.KindGroup {
+				if v := a.Value.String(); redact.Replace(v) != v {
+					return slog.String(a.Key, redact.Replace(v))
+				}
 			}
 			return a
 		},
@@ -251,6 +269,7 @@ func runTelegram(ctx context.Context, cfg config, log *slog.Logger, engine *flow
 	b, err := bot.New(ctx, bot.Config{
 		Token: cfg.Token, Endpoint: cfg.Endpoint, Handler: engine, Outbox: db, Logger: log,
 		GlobalRate: cfg.SendRate, ChatRate: cfg.ChatRate,
+		WebhookURL: cfg.WebhookURL, WebhookListen: cfg.WebhookListen, WebhookSecret: cfg.WebhookSecret,
 	})
 	if err != nil {
 		return err
