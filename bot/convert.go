@@ -18,7 +18,7 @@ func (b *Bot) toJob(u tgbotapi.Update) (job, bool) {
 		if m.Chat == nil {
 			return job{}, false
 		}
-		ev.Chat, ev.LangCode = m.Chat.ID, langCode(m.From)
+		ev.Chat, ev.LangCode, ev.User = m.Chat.ID, langCode(m.From), userID(m.From)
 		if !private(m.Chat) {
 			// Lotse works in private chats only: a command in a group gets
 			// one pointer there, anything else is ignored.
@@ -46,7 +46,7 @@ func (b *Bot) toJob(u tgbotapi.Update) (job, bool) {
 		return job{ev: ev}, true
 	case u.CallbackQuery != nil:
 		q := u.CallbackQuery
-		ev.Kind, ev.Data, ev.LangCode = flows.KindButton, q.Data, langCode(q.From)
+		ev.Kind, ev.Data, ev.LangCode, ev.User = flows.KindButton, q.Data, langCode(q.From), userID(q.From)
 		if q.Message != nil {
 			if !private(q.Message.Chat) {
 				return job{queryID: q.ID, ev: flows.Event{}}, true
@@ -67,6 +67,13 @@ func (b *Bot) toJob(u tgbotapi.Update) (job, bool) {
 }
 
 func private(c *tgbotapi.Chat) bool { return c != nil && c.Type == "private" }
+
+func userID(u *tgbotapi.User) int64 {
+	if u == nil {
+		return 0
+	}
+	return u.ID
+}
 
 func langCode(u *tgbotapi.User) string {
 	if u == nil {

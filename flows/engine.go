@@ -59,6 +59,8 @@ type Engine struct {
 	log     *slog.Logger
 	// retention is how many months an inactive user's data is kept.
 	retention int
+	admins    []int64
+	stats     StatsSource
 }
 
 // Config holds what an [Engine] needs. Content, Store and Translator are
@@ -71,6 +73,11 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives problems; nil means discard.
 	Logger *slog.Logger
+	// Admins are the user IDs that may use admin commands (/stats); for
+	// everyone else those commands do not exist.
+	Admins []int64
+	// Stats computes /stats; nil means the command says it is unavailable.
+	Stats StatsSource
 	// RetentionMonths is how long the data of an inactive user is kept, as
 	// told in /privacy; zero means 12. Deleting it is the caller's job
 	// (see store.DB.DeleteInactive).
@@ -86,7 +93,8 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if ps := cfg.Content.Check(); len(ps) > 0 {
 		return nil, fmt.Errorf("new engine: content has %d problems, first: %s", len(ps), ps[0])
 	}
-	e := &Engine{content: cfg.Content, store: cfg.Store, tr: cfg.Translator, now: cfg.Now, log: cfg.Logger, retention: cfg.RetentionMonths}
+	e := &Engine{content: cfg.Content, store: cfg.Store, tr: cfg.Translator, now: cfg.Now, log: cfg.Logger,
+		retention: cfg.RetentionMonths, admins: cfg.Admins, stats: cfg.Stats}
 	if e.retention <= 0 {
 		e.retention = 12
 	}
@@ -140,7 +148,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Result, error) {
 	if !found {
 		s = Session{Chat: ev.Chat}
 	}
-	t := &turn{e: e, s: &s, ev: ev, now: now}
+	t := &turn{ctx: ctx, e: e, s: &s, ev: ev, now: now}
 	t.run()
 	if ev.UpdateID > s.LastUpdateID || now.Sub(s.Updated) >= redeliveryWindow {
 		s.LastUpdateID = ev.UpdateID

@@ -46,6 +46,8 @@ type Event struct {
 	UpdateID int64
 	// Chat is the chat the event belongs to (a private chat: the user).
 	Chat int64
+	// User is the user who acted; it decides admin rights. Zero if unknown.
+	User int64
 	// LangCode is the user's client language as the channel reports it
 	// (Telegram's language_code), possibly empty.
 	LangCode string

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"context"
 	"html"
 	"regexp"
 	"strings"
@@ -15,6 +16,7 @@ import (
 // turn is the handling of one event: it changes the session and collects
 // replies.
 type turn struct {
+	ctx    context.Context
 	e      *Engine
 	s      *Session
 	ev     Event
@@ -145,7 +147,13 @@ func (t *turn) reshow() {
 var payloadPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 func (t *turn) command() {
+	if adminCommands[t.ev.Command] && !t.isAdmin() {
+		t.unknownCommand() // for anyone but an admin, it does not exist
+		return
+	}
 	switch t.ev.Command {
+	case "stats":
+		t.stats()
 	case "start":
 		t.start(strings.TrimSpace(t.ev.Text))
 	case "menu":
@@ -162,9 +170,13 @@ func (t *turn) command() {
 	case "delete":
 		t.confirmDelete()
 	default:
-		t.prefix = t.tr("common.unknown_command", map[string]any{"Command": html.EscapeString(clip(t.ev.Command, 32))})
-		t.reshow()
+		t.unknownCommand()
 	}
+}
+
+func (t *turn) unknownCommand() {
+	t.prefix = t.tr("common.unknown_command", map[string]any{"Command": html.EscapeString(clip(t.ev.Command, 32))})
+	t.reshow()
 }
 
 func (t *turn) start(payload string) {

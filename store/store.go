@@ -45,8 +45,9 @@ type DB struct {
 }
 
 var (
-	_ flows.Store  = (*DB)(nil)
-	_ flows.Outbox = (*DB)(nil)
+	_ flows.Store       = (*DB)(nil)
+	_ flows.Outbox      = (*DB)(nil)
+	_ flows.StatsSource = (*DB)(nil)
 )
 
 // Open opens the database at path, creating it if needed.
@@ -274,4 +275,42 @@ func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
 		return n, fmt.Errorf("backup: %w", err)
 	}
 	return n, nil
+}
+
+// Stats counts sessions for admins: in total, active in the last 7 and 30
+// days, per language and per flow step. It reads every session once.
+func (db *DB) Stats(ctx context.Context, now time.Time) (flows.Stats, error) {
+	st := flows.Stats{Languages: map[string]int{}, Steps: map[string]int{}}
+	if err := ctx.Err(); err != nil {
+		return st, fmt.Errorf("stats: %w", err)
+	}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
+			var s struct {
+				Lang    string    `json:"lang"`
+				Flow    string    `json:"flow"`
+				Step    string    `json:"step"`
+				Updated time.Time `json:"updated"`
+			}
+			if err := json.Unmarshal(v, &s); err != nil {
+				return fmt.Errorf("session %x: %w", k, err)
+			}
+			st.Users++
+			if now.Sub(s.Updated) <= 7*24*time.Hour {
+				st.Active7++
+			}
+			if now.Sub(s.Updated) <= 30*24*time.Hour {
+				st.Active30++
+			}
+			st.Languages[s.Lang]++
+			if s.Flow != "" {
+				st.Steps[s.Flow+"/"+s.Step]++
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return st, fmt.Errorf("stats: %w", err)
+	}
+	return st, nil
 }

@@ -63,6 +63,7 @@ Environment:
   LOTSE_WEBHOOK_URL      receive updates by webhook at this public https URL instead of long polling
   LOTSE_WEBHOOK_LISTEN   the webhook server's address (default :8443; put TLS in front of it)
   LOTSE_WEBHOOK_SECRET   the webhook's secret token (default: a random one at each start)
+  LOTSE_ADMINS           Telegram user IDs (comma-separated) that may use admin commands (/stats)
   LOTSE_SEND_RATE        messages per second overall (default 30, Telegram's limit; "off" for none)
   LOTSE_CHAT_RATE        messages per second and chat (default 1, short bursts allowed; "off" for none)
 `
@@ -130,6 +131,7 @@ type config struct {
 	WebhookURL      string
 	WebhookListen   string
 	WebhookSecret   string
+	Admins          []int64
 }
 
 func configFrom(getenv func(string) string) config {
@@ -151,6 +153,11 @@ func configFrom(getenv func(string) string) config {
 	c.WebhookURL, c.WebhookListen, c.WebhookSecret = getenv("LOTSE_WEBHOOK_URL"), getenv("LOTSE_WEBHOOK_LISTEN"), getenv("LOTSE_WEBHOOK_SECRET")
 	if c.WebhookListen == "" {
 		c.WebhookListen = ":8443"
+	}
+	for _, f := range strings.FieldsFunc(getenv("LOTSE_ADMINS"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		if id, err := strconv.ParseInt(f, 10, 64); err == nil {
+			c.Admins = append(c.Admins, id)
+		}
 	}
 	c.RetentionSpec = getenv("LOTSE_RETENTION_CRON")
 	if c.RetentionSpec == "" {
@@ -243,7 +250,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, s
 			log.Error("closing the database", "err", err)
 		}
 	}()
-	engine, err := flows.NewEngine(flows.Config{Content: flowSet, Store: db, Translator: cat, Logger: log, RetentionMonths: cfg.RetentionMonths})
+	engine, err := flows.NewEngine(flows.Config{Content: flowSet, Store: db, Translator: cat, Logger: log,
+		RetentionMonths: cfg.RetentionMonths, Admins: cfg.Admins, Stats: db})
 	if err != nil {
 		return err
 	}
