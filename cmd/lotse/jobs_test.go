@@ -90,3 +90,40 @@ func TestRetention(t *testing.T) {
 		t.Errorf("default spec: %v", err)
 	}
 }
+
+func TestScheduledBackups(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(filepath.Join(dir, "lotse.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.Save(t.Context(), flows.Session{Chat: 9, Lang: "fa"}, nil)
+	backups := filepath.Join(dir, "backups")
+	if err := scheduleBackups(t.Context(), cron.New(), db, backups, "not a spec", 3, slog.Default()); err == nil {
+		t.Error("a bad backup spec was accepted")
+	}
+	start := time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)
+	for day := range 5 { // the running bot's nightly backups, while it holds the file
+		if _, err := backupInto(t.Context(), db, backups, start.AddDate(0, 0, day), 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(backups, "lotse-*.db"))
+	if len(files) != 3 || !strings.Contains(files[2], "20261128T030000Z") {
+		t.Fatalf("backups kept: %v, want the newest 3", files)
+	}
+	for _, f := range files {
+		if fi, _ := os.Stat(f); fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", f, fi.Mode().Perm())
+		}
+	}
+	restored, err := store.Open(files[2], store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restored.Close()
+	if s, ok, _ := restored.Session(t.Context(), 9); !ok || s.Lang != "fa" {
+		t.Errorf("restored session %+v (ok %v)", s, ok)
+	}
+}

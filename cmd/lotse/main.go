@@ -63,6 +63,8 @@ Environment:
   LOTSE_WEBHOOK_URL      receive updates by webhook at this public https URL instead of long polling
   LOTSE_WEBHOOK_LISTEN   the webhook server's address (default :8443; put TLS in front of it)
   LOTSE_WEBHOOK_SECRET   the webhook's secret token (default: a random one at each start)
+  LOTSE_BACKUP_DIR       a running lotse writes a backup here on LOTSE_BACKUP_CRON (keeps the newest 14)
+  LOTSE_BACKUP_CRON      when (default "CRON_TZ=Europe/Berlin 0 3 * * *")
   LOTSE_ADMINS           Telegram user IDs (comma-separated) that may use admin commands (/stats)
   LOTSE_SEND_RATE        messages per second overall (default 30, Telegram's limit; "off" for none)
   LOTSE_CHAT_RATE        messages per second and chat (default 1, short bursts allowed; "off" for none)
@@ -132,6 +134,8 @@ type config struct {
 	WebhookListen   string
 	WebhookSecret   string
 	Admins          []int64
+	BackupDir       string
+	BackupSpec      string
 }
 
 func configFrom(getenv func(string) string) config {
@@ -153,6 +157,10 @@ func configFrom(getenv func(string) string) config {
 	c.WebhookURL, c.WebhookListen, c.WebhookSecret = getenv("LOTSE_WEBHOOK_URL"), getenv("LOTSE_WEBHOOK_LISTEN"), getenv("LOTSE_WEBHOOK_SECRET")
 	if c.WebhookListen == "" {
 		c.WebhookListen = ":8443"
+	}
+	c.BackupDir, c.BackupSpec = getenv("LOTSE_BACKUP_DIR"), getenv("LOTSE_BACKUP_CRON")
+	if c.BackupSpec == "" {
+		c.BackupSpec = defaultBackupSpec
 	}
 	for _, f := range strings.FieldsFunc(getenv("LOTSE_ADMINS"), func(r rune) bool { return r == ',' || r == ' ' }) {
 		if id, err := strconv.ParseInt(f, 10, 64); err == nil {
@@ -259,6 +267,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, s
 	if err := scheduleRetention(ctx, jobs, db, cfg.RetentionSpec, cfg.RetentionMonths, log); err != nil {
 		return err
 	}
+	if cfg.BackupDir != "" {
+		if err := scheduleBackups(ctx, jobs, db, cfg.BackupDir, cfg.BackupSpec, 14, log); err != nil {
+			return err
+		}
+	}
 	jobs.Start()
 	defer func() { <-jobs.Stop().Done() }()
 	if cfg.Token == "" {
@@ -347,7 +360,7 @@ func runBackup(ctx context.Context, args []string, stderr io.Writer, getenv func
 	}
 	if err := backup(ctx, cfg.DB, fs.Arg(0)); err != nil {
 		if errors.Is(err, store.ErrLocked) {
-			fmt.Fprintf(stderr, "lotse backup: %s is in use by a running lotse; stop it first, or copy a backup it made\n", cfg.DB)
+			fmt.Fprintf(stderr, "lotse backup: %s is in use by a running lotse; stop it first, or let it write backups itself (LOTSE_BACKUP_DIR)\n", cfg.DB)
 			return 1
 		}
 		fmt.Fprintln(stderr, "lotse backup:", err)
