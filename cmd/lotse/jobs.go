@@ -51,9 +51,6 @@ func scheduleBackups(ctx context.Context, c *cron.Cron, db *store.DB, dir, spec 
 	if _, err := cron.ParseStandard(spec); err != nil {
 		return fmt.Errorf("LOTSE_BACKUP_CRON %q: %w", spec, err)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("backup directory: %w", err)
-	}
 	_, err := c.AddFunc(spec, func() {
 		path, err := backupInto(ctx, db, dir, time.Now(), keep)
 		if err != nil {
@@ -68,6 +65,9 @@ func scheduleBackups(ctx context.Context, c *cron.Cron, db *store.DB, dir, spec 
 // backupInto writes a backup of db into dir, named by the time, with mode
 // 0600, and removes all but the newest keep backups there.
 func backupInto(ctx context.Context, db *store.DB, dir string, now time.Time, keep int) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("backup directory: %w", err)
+	}
 	path := filepath.Join(dir, "lotse-"+now.UTC().Format("20060102T150405Z")+".db")
 	f, err := createPrivate(path)
 	if err != nil {
