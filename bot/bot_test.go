@@ -123,6 +123,12 @@ func (h *harness) stop() {
 	if strings.Contains(h.logs.String(), token) || strings.Contains(h.logs.String(), "SECRET") {
 		h.t.Errorf("the token appears in the log:\n%s", h.logs.String())
 	}
+	// What users type never reaches the log, even at debug level.
+	for _, typed := range []string{"Krankenschwester", "electrician", "медсестра", "Lehrerin", "hello everyone"} {
+		if strings.Contains(h.logs.String(), typed) {
+			h.t.Errorf("the log holds the user's text %q", typed)
+		}
+	}
 }
 
 // settle waits until update u is confirmed and the outbox is empty: the
