@@ -42,13 +42,30 @@
 //     found".
 //   - answerCallbackQuery for queries the server issued, once each;
 //     setMyCommands/getMyCommands/deleteMyCommands per scope and language;
-//     set/getMyDescription, set/getMyShortDescription, set/getMyName;
-//     deleteWebhook and getWebhookInfo (polling only).
+//     set/getMyDescription, set/getMyShortDescription, set/getMyName.
+//   - Webhooks: setWebhook (url, secret_token, allowed_updates,
+//     max_connections, drop_pending_updates, ip_address), deleteWebhook
+//     and getWebhookInfo (url, pending_update_count, max_connections,
+//     allowed_updates, last_error_date/last_error_message). While a
+//     webhook is set, getUpdates answers 409 (a waiting long poll ends
+//     with 409 "terminated by setWebhook request") and the server POSTs
+//     each update as JSON to the url, with the
+//     X-Telegram-Bot-Api-Secret-Token header if a secret was set. A 2xx
+//     answer confirms the update (Acked); any other status, a redirect, a
+//     connection error or no answer within WithWebhookTimeout (default
+//     60 s) means it is POSTed again after a back-off of 50 ms doubling to
+//     1 s. One chat's updates are POSTed one at a time and in order, each
+//     only after the one before it was confirmed; different chats are
+//     POSTed concurrently, at most max_connections (default 40) at once.
+//     Redeliver POSTs an update again. deleteWebhook stops the pushing
+//     (POSTs in flight may finish) and getUpdates works again with
+//     whatever is still unconfirmed. Webhook and WebhookDeliveries let a
+//     test see the webhook and every POST attempt.
 //
 // # What it does not fake
 //
-// Webhooks (setWebhook answers 501), files and uploads (sendPhoto and the
-// other media methods answer 501; the file download endpoint is absent),
+// Files and uploads (sendPhoto and the other media methods answer 501;
+// the file download endpoint is absent),
 // inline mode and inline messages, payments, business connections, forum
 // topics, chat management, reactions and rich messages. Markdown and
 // MarkdownV2 texts are stored as sent, without parsing or validation.
@@ -58,6 +75,17 @@
 // the code are faithful. Unlike the real server, which ignores unknown
 // parameters, the fake rejects them unless WithLenientParams is given.
 // Flood limits are off unless WithLimits is given.
+//
+// Webhooks differ from Telegram's in these ways: plain http:// URLs on any
+// port are accepted (Telegram demands HTTPS on ports 443, 80, 88 or 8443)
+// so tests can use httptest receivers; setWebhook with an empty url is
+// rejected as a missing parameter instead of removing the webhook; an
+// uploaded certificate is only reported (has_custom_certificate), not
+// used; ip_address is reported but not used for dialling; max_connections
+// outside 1–100 is clamped; delivery is retried until it succeeds or the
+// webhook is deleted, never given up; a method call in the webhook's
+// answer body is ignored; and secret tokens that are too long get the
+// same "unallowed characters" error as those with bad characters.
 //
 // All Server methods are safe for concurrent use. Each chat has its own
 // lock and long polls wait on a channel without holding any lock, so the

@@ -148,7 +148,10 @@ func TestEmbeddedMethods(t *testing.T) {
 			}
 		}
 	}
-	if _, _, known := methods.lookup("setWebhook"); !known {
-		t.Error("setWebhook should be a known, unfaked method")
+	if m, _, _ := methods.lookup("setWebhook"); m == nil || m.byName["secret_token"] == nil {
+		t.Error("setWebhook should be a faked method accepting secret_token")
+	}
+	if m, _, known := methods.lookup("sendPhoto"); !known || m != nil {
+		t.Error("sendPhoto should be a known, unfaked method")
 	}
 }

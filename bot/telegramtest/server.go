@@ -58,6 +58,14 @@ type Server struct {
 
 	fileSeq atomic.Int64
 
+	// Webhook delivery (see webhook.go).
+	hookClient   *http.Client
+	hookCtx      context.Context // cancelled by Close: aborts POSTs in flight
+	hookCancel   context.CancelFunc
+	hookWG       sync.WaitGroup // lane goroutines
+	deliveriesMu sync.Mutex
+	deliveries   []Delivery
+
 	changed notifier // broadcast on every observable state change
 }
 
@@ -74,6 +82,8 @@ type config struct {
 	retain       int
 	maxCalls     int
 	maxPoll      time.Duration
+
+	webhookTimeout time.Duration
 }
 
 // Option configures a Server.
@@ -143,6 +153,8 @@ func newServer(opts []Option) *Server {
 		firstUpdate: 1,
 		retain:      10000,
 		maxPoll:     50 * time.Second,
+
+		webhookTimeout: defaultWebhookTimeout,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -169,7 +181,9 @@ func newServer(opts []Option) *Server {
 		texts:      make(map[profileKey]string),
 		faults:     make(map[string][]Fault),
 		callCounts: make(map[string]int),
+		hookClient: newHookClient(),
 	}
+	s.hookCtx, s.hookCancel = context.WithCancel(context.Background())
 	s.queue.init(cfg.firstUpdate, cfg.retain)
 	return s
 }
@@ -230,11 +244,13 @@ func Start(addr, token string, opts ...Option) (*Server, error) {
 }
 
 // Close stops the server. Pending long polls return at once with an empty
-// result. Close is idempotent.
+// result; webhook deliveries stop, POSTs in flight are cancelled, and
+// Close waits for the delivery goroutines to end. Close is idempotent.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closing)
 		s.changed.broadcast()
+		s.closeHooks()
 		switch {
 		case s.hts != nil:
 			s.hts.Close()
@@ -399,6 +415,7 @@ func init() {
 	handlers = map[string]func(*Server, context.Context, *request) response{
 		"getMe":                  (*Server).getMe,
 		"getUpdates":             (*Server).getUpdates,
+		"setWebhook":             (*Server).setWebhook,
 		"deleteWebhook":          (*Server).deleteWebhook,
 		"getWebhookInfo":         (*Server).getWebhookInfo,
 		"sendMessage":            (*Server).sendMessage,

@@ -597,7 +597,7 @@ func TestUnknownAndUnfakedMethods(t *testing.T) {
 	bot := newBot(t, srv)
 	_, err := bot.MakeRequest("sendTelepathy", nil)
 	wantAPIError(t, err, 404, "Not Found")
-	_, err = bot.MakeRequest("setWebhook", tgbotapi.Params{"url": "https://example.org/hook"})
+	_, err = bot.MakeRequest("sendPhoto", tgbotapi.Params{"chat_id": "1", "photo": "https://example.org/cat.jpg"})
 	wantAPIError(t, err, 501, "Not Implemented")
 	// Method names are case-insensitive.
 	if _, err := bot.MakeRequest("SENDMESSAGE", tgbotapi.Params{"chat_id": "1", "text": "hi"}); err != nil {

@@ -127,6 +127,18 @@ const (
 	DescCantParsePrefix  = "Bad Request: can't parse entities: "
 	DescTooManyRequests  = "Too Many Requests: retry after "
 	DescUnsupportedParse = "Bad Request: unsupported parse_mode"
+
+	// DescWebhookActive answers getUpdates while a webhook is set.
+	DescWebhookActive = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+	// DescTerminatedBySetWebhook ends a waiting long poll when setWebhook
+	// is called.
+	DescTerminatedBySetWebhook = "Conflict: terminated by setWebhook request"
+	// DescSecretTokenInvalid rejects a secret_token that is longer than
+	// 256 characters or has characters other than A-Z, a-z, 0-9, _ and -.
+	DescSecretTokenInvalid = "Bad Request: secret token contains unallowed characters"
+	// DescWebhookURLInvalid rejects a setWebhook url that is not an
+	// absolute http:// or https:// URL.
+	DescWebhookURLInvalid = "Bad Request: bad webhook: HTTPS url must be provided for webhook"
 )
 
 // --- wire types (Bot API JSON) ---

@@ -18,6 +18,9 @@ type queuedUpdate struct {
 	id   int
 	kind string
 	raw  []byte
+	// acked marks a pending update a webhook delivered out of order
+	// (other chats' earlier updates were still being delivered).
+	acked bool
 }
 
 // updateQueue holds the updates for getUpdates. Its lock is never held
@@ -27,15 +30,45 @@ type updateQueue struct {
 	nextID int
 	log    []queuedUpdate // retained updates by id: log[:pend] confirmed, log[pend:] pending
 	pend   int
-	again  []queuedUpdate // Redeliver'ed updates, served before the pending ones
+	// ackedAhead counts the entries of log[pend:] with acked set.
+	ackedAhead int
+	again      []queuedUpdate // Redeliver'ed updates, served before the pending ones
 	// allowed is the allowed_updates filter; nil means the default set.
 	allowed map[string]bool
 	poll    *poller // the long poll waiting now, if any
 	wake    notifier
 	retain  int
+	// hook is the webhook set by setWebhook, nil while polling.
+	hook *webhook
+	// closed is set by Close; no webhook starts after it.
+	closed bool
 }
 
-type poller struct{ terminated chan struct{} }
+// poller is a waiting long poll. Whoever ends it sets desc (under the
+// queue's lock) and closes terminated.
+type poller struct {
+	terminated chan struct{}
+	desc       string
+}
+
+// conflict is the 409 answer of a poll that was ended by another request.
+func (p *poller) conflict() response {
+	desc := p.desc
+	if desc == "" {
+		desc = DescConflict
+	}
+	return errResponse(&apiError{Code: 409, Description: desc})
+}
+
+// terminatePoll ends the waiting long poll, if any, with a 409 carrying
+// desc; q.mu is held.
+func (q *updateQueue) terminatePoll(desc string) {
+	if q.poll != nil {
+		q.poll.desc = desc
+		close(q.poll.terminated)
+		q.poll = nil
+	}
+}
 
 func (q *updateQueue) init(first, retain int) {
 	q.nextID = first
@@ -59,14 +92,54 @@ func (q *updateQueue) confirm(offset int) {
 	switch {
 	case offset > 0:
 		for q.pend < len(q.log) && q.log[q.pend].id < offset {
-			q.pend++
+			q.advance()
 		}
 	case offset < 0:
 		if keep := -offset; len(q.log)-q.pend > keep {
-			q.pend = len(q.log) - keep
+			q.skipTo(len(q.log) - keep)
 		}
 		q.again = nil
 	}
+	q.trim()
+}
+
+// advance confirms log[pend]; q.mu is held.
+func (q *updateQueue) advance() {
+	if q.log[q.pend].acked {
+		q.ackedAhead--
+	}
+	q.pend++
+}
+
+// skipTo confirms every update before log[i]; q.mu is held.
+func (q *updateQueue) skipTo(i int) {
+	for q.pend < i {
+		q.advance()
+	}
+}
+
+// ack confirms the single update id, as a webhook's 2xx answer does, and
+// moves pend over the confirmed prefix; q.mu is held.
+func (q *updateQueue) ack(id int) {
+	i, found := sort.Find(len(q.log), func(i int) int { return id - q.log[i].id })
+	if !found || i < q.pend || q.log[i].acked {
+		return
+	}
+	q.log[i].acked = true
+	q.ackedAhead++
+	for q.pend < len(q.log) && q.log[q.pend].acked {
+		q.advance()
+	}
+	q.trim()
+}
+
+// pending counts the unconfirmed updates; q.mu is held.
+func (q *updateQueue) pending() int {
+	return len(q.log) - q.pend - q.ackedAhead + len(q.again)
+}
+
+// trim forgets confirmed updates beyond the retention; q.mu is held.
+func (q *updateQueue) trim() {
 	if q.pend > 2*q.retain+1024 {
 		drop := q.pend - q.retain
 		q.log = slices.Clone(q.log[drop:])
@@ -82,7 +155,9 @@ func (q *updateQueue) take(limit int) [][]byte {
 		q.again = q.again[1:]
 	}
 	for i := q.pend; i < len(q.log) && len(out) < limit; i++ {
-		out = append(out, q.log[i].raw)
+		if !q.log[i].acked {
+			out = append(out, q.log[i].raw)
+		}
 	}
 	return out
 }
@@ -103,6 +178,9 @@ func (s *Server) push(kind string, rest []byte) int {
 		raw = append(raw, rest...)
 		raw = append(raw, '}')
 		q.log = append(q.log, queuedUpdate{id: id, kind: kind, raw: raw})
+		if q.hook != nil {
+			s.assignLocked(q.hook)
+		}
 	}
 	q.mu.Unlock()
 	q.wake.broadcast()
@@ -129,30 +207,21 @@ func (s *Server) getUpdates(ctx context.Context, r *request) response {
 		limit = int(min(max(r.int("limit"), 1), 100))
 	}
 	timeout := min(time.Duration(max(r.int("timeout"), 0))*time.Second, s.cfg.maxPoll)
-	var allowed []string
-	if r.has("allowed_updates") {
-		if err := json.Unmarshal([]byte(r.str("allowed_updates")), &allowed); err != nil {
-			return response{err: badRequest("can't parse allowed_updates JSON object"), malformed: true}
-		}
+	allowed, resp := parseAllowed(r)
+	if resp != nil {
+		return *resp
 	}
 
 	q := &s.queue
 	q.mu.Lock()
-	if allowed != nil {
-		q.allowed = nil
-		if len(allowed) > 0 {
-			q.allowed = make(map[string]bool, len(allowed))
-			for _, k := range allowed {
-				q.allowed[k] = true
-			}
-		}
+	if q.hook != nil {
+		q.mu.Unlock()
+		return errResponse(&apiError{Code: 409, Description: DescWebhookActive})
 	}
+	q.setAllowed(allowed)
 	q.confirm(int(r.int("offset")))
-	if q.poll != nil {
-		// The newer request wins; the waiting one gets 409.
-		close(q.poll.terminated)
-		q.poll = nil
-	}
+	// The newer request wins; the waiting one gets 409.
+	q.terminatePoll(DescConflict)
 	batch := q.take(limit)
 	if len(batch) > 0 || timeout <= 0 {
 		q.mu.Unlock()
@@ -171,7 +240,7 @@ func (s *Server) getUpdates(ctx context.Context, r *request) response {
 		select {
 		case <-wake:
 		case <-me.terminated:
-			return errResponse(&apiError{Code: 409, Description: DescConflict})
+			return me.conflict()
 		case <-timer.C:
 			return s.endPoll(me, limit)
 		case <-ctx.Done():
@@ -184,7 +253,7 @@ func (s *Server) getUpdates(ctx context.Context, r *request) response {
 		q.mu.Lock()
 		if q.poll != me {
 			q.mu.Unlock()
-			return errResponse(&apiError{Code: 409, Description: DescConflict})
+			return me.conflict()
 		}
 		if batch = q.take(limit); len(batch) > 0 {
 			q.poll = nil
@@ -203,7 +272,7 @@ func (s *Server) endPoll(me *poller, limit int) response {
 	q.mu.Lock()
 	if q.poll != me {
 		q.mu.Unlock()
-		return errResponse(&apiError{Code: 409, Description: DescConflict})
+		return me.conflict()
 	}
 	q.poll = nil
 	var batch [][]byte
@@ -232,26 +301,6 @@ func updatesResult(batch [][]byte) response {
 	return response{result: b}
 }
 
-func (s *Server) deleteWebhook(_ context.Context, r *request) response {
-	if r.bool("drop_pending_updates") {
-		q := &s.queue
-		q.mu.Lock()
-		q.pend = len(q.log)
-		q.again = nil
-		q.mu.Unlock()
-		s.changed.broadcast()
-	}
-	return trueResult
-}
-
-func (s *Server) getWebhookInfo(context.Context, *request) response {
-	return okResult(struct {
-		URL                  string `json:"url"`
-		HasCustomCertificate bool   `json:"has_custom_certificate"`
-		PendingUpdateCount   int    `json:"pending_update_count"`
-	}{PendingUpdateCount: s.Pending()})
-}
-
 func (s *Server) getMe(context.Context, *request) response {
 	return okResult(wireBot{User: s.bot, CanJoinGroups: true})
 }
@@ -262,19 +311,27 @@ func (s *Server) Pending() int {
 	q := &s.queue
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.log) - q.pend + len(q.again)
+	return q.pending()
 }
 
 // Acked reports whether updateID was confirmed: the bot called getUpdates
-// with a higher offset, or the update was dropped by a negative offset or
-// deleteWebhook(drop_pending_updates). Updates filtered out by
-// allowed_updates count as confirmed.
+// with a higher offset, a webhook answered its POST with a 2xx status, or
+// the update was dropped by a negative offset or drop_pending_updates.
+// Updates filtered out by allowed_updates count as confirmed once the
+// updates before them are.
 func (s *Server) Acked(updateID int) bool {
 	q := &s.queue
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.pend < len(q.log) {
-		return updateID < q.log[q.pend].id
+		if updateID < q.log[q.pend].id {
+			return true
+		}
+		if q.ackedAhead > 0 {
+			i, found := sort.Find(len(q.log), func(i int) int { return updateID - q.log[i].id })
+			return found && q.log[i].acked
+		}
+		return false
 	}
 	return updateID < q.nextID
 }
@@ -290,14 +347,22 @@ func (s *Server) Polling() bool {
 
 // Redeliver queues an already delivered (or confirmed) update again, so
 // the next getUpdates returns it once more whatever its offset, the way
-// Telegram sometimes delivers an update twice. It returns false if the
-// update is unknown or no longer retained (see WithRetainedUpdates).
+// Telegram sometimes delivers an update twice. While a webhook is set the
+// update is POSTed to it again, after the chat's updates already queued
+// for delivery. It returns false if the update is unknown or no longer
+// retained (see WithRetainedUpdates).
 func (s *Server) Redeliver(updateID int) bool {
 	q := &s.queue
 	q.mu.Lock()
 	i, found := sort.Find(len(q.log), func(i int) int { return updateID - q.log[i].id })
 	if found {
-		q.again = append(q.again, q.log[i])
+		u := q.log[i]
+		u.acked = false
+		if h := q.hook; h != nil && !h.stopped {
+			s.toLane(h, u, true)
+		} else {
+			q.again = append(q.again, u)
+		}
 	}
 	q.mu.Unlock()
 	if found {

@@ -23,6 +23,7 @@ import (
 var supported = []string{
 	"getMe",
 	"getUpdates",
+	"setWebhook",
 	"deleteWebhook",
 	"getWebhookInfo",
 	"sendMessage",
