@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -634,3 +637,76 @@ type nopOutbox struct{}
 
 func (nopOutbox) Pending(context.Context) ([]flows.Reply, error) { return nil, nil }
 func (nopOutbox) Ack(context.Context, uint64) error              { return nil }
+
+// TestWebhook runs the bot in webhook mode: Telegram (the fake) posts
+// updates with the secret header; the bot answers them once committed;
+// requests without the secret, with the wrong method or an oversized body
+// are refused.
+func TestWebhook(t *testing.T) {
+	srv := newServer(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := "http://" + ln.Addr().String() + "/telegram/hook"
+	h := start(t, srv, filepath.Join(t.TempDir(), "lotse.db"), bot.Config{
+		GlobalRate: rate.Inf, ChatRate: rate.Inf, WebhookURL: hook, WebhookListener: ln,
+	})
+	if !srv.WaitFor(5*time.Second, func() bool { _, _, ok := srv.Webhook(); return ok }) {
+		t.Fatal("the bot did not set its webhook")
+	}
+	url, secret, _ := srv.Webhook()
+	if url != hook || len(secret) < 32 {
+		t.Errorf("webhook %q with a %d-character secret", url, len(secret))
+	}
+	const chat = 1701
+	u := srv.SendText(chat, user(chat, "de"), "/start")
+	h.settle(u)
+	h.settle(h.press(chat, "l:de"))
+	if got := last(srv, chat); !strings.Contains(got, "Wählen Sie ein Thema") {
+		t.Errorf("after choosing German by webhook: %q", got)
+	}
+	// Telegram may post an update twice: it is handled once.
+	sent := srv.CallCount("sendMessage")
+	srv.Redeliver(u)
+	if !srv.WaitFor(5*time.Second, func() bool { return len(srv.DeliveriesOf(u)) >= 2 && srv.Acked(u) }) {
+		t.Fatal("redelivery did not happen")
+	}
+	h.settle(u)
+	if n := srv.CallCount("sendMessage"); n != sent {
+		t.Errorf("a redelivered update was answered again (%d → %d messages)", sent, n)
+	}
+
+	post := func(method, secret string, body io.Reader) int {
+		req, _ := http.NewRequest(method, hook, body)
+		if secret != "" {
+			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	update := `{"update_id": 999999, "message": {"message_id": 1, "date": 1, "chat": {"id": 1702, "type": "private"}, "text": "/start"}}`
+	for _, tt := range []struct {
+		name, method, secret string
+		body                 io.Reader
+		want                 int
+	}{
+		{"no secret", "POST", "", strings.NewReader(update), http.StatusUnauthorized},
+		{"wrong secret", "POST", secret[:len(secret)-1] + "x", strings.NewReader(update), http.StatusUnauthorized},
+		{"GET", "GET", secret, nil, http.StatusMethodNotAllowed},
+		{"oversized body", "POST", secret, strings.NewReader(`{"update_id": 1, "message": {"text": "` + strings.Repeat("a", 2<<20) + `"}}`), http.StatusBadRequest},
+		{"garbage", "POST", secret, strings.NewReader("\x00\xff not json"), http.StatusBadRequest},
+	} {
+		if got := post(tt.method, tt.secret, tt.body); got != tt.want {
+			t.Errorf("%s: status %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	if _, ok := srv.LastMessage(1702); ok {
+		t.Error("an update without the secret was handled")
+	}
+	noRefusedCalls(t, srv)
+}
