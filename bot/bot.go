@@ -75,7 +75,36 @@ type Bot struct {
 	log  *slog.Logger
 	self tgbotapi.User
 	seed maphash.Seed
+
+	mu     sync.Mutex // guards submit
+	submit func(context.Context, flows.Event) error
+	ready  chan struct{}
 }
+
+// Ready is closed once Run accepts events through Submit.
+func (b *Bot) Ready() <-chan struct{} { return b.ready }
+
+// ErrNotRunning is returned by [Bot.Submit] when Run is not running.
+var ErrNotRunning = errors.New("the bot is not running")
+
+// Submit hands an event that did not come from Telegram (a due reminder)
+// to its chat's worker, in order with the chat's updates, and returns once
+// it was committed. While many replies wait for delivery, it waits first,
+// so a flood of reminders drains at the send rate instead of piling up in
+// memory.
+func (b *Bot) Submit(ctx context.Context, ev flows.Event) error {
+	b.mu.Lock()
+	submit := b.submit
+	b.mu.Unlock()
+	if submit == nil {
+		return ErrNotRunning
+	}
+	return submit(ctx, ev)
+}
+
+// maxQueued is how many replies may wait for delivery before Submit holds
+// back further events.
+const maxQueued = 1000
 
 // sendTimeout bounds one Bot API call other than the long poll.
 const sendTimeout = 30 * time.Second
@@ -109,7 +138,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if cfg.SendWindow <= 0 {
 		cfg.SendWindow = 1
 	}
-	b := &Bot{cfg: cfg, log: cfg.Logger, seed: maphash.MakeSeed()}
+	b := &Bot{cfg: cfg, log: cfg.Logger, seed: maphash.MakeSeed(), ready: make(chan struct{})}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
@@ -164,6 +193,29 @@ func (b *Bot) Run(ctx context.Context) error {
 	snd := newSender(b, b.api(workCtx, sendTimeout), func(chat int64) {
 		dispatch(job{ev: flows.Event{Chat: chat, Kind: flows.KindBlocked}})
 	})
+	b.mu.Lock()
+	b.submit = func(ctx context.Context, ev flows.Event) error {
+		for snd.Pending() > maxQueued {
+			if !sleep(ctx, 50*time.Millisecond) {
+				return ctx.Err()
+			}
+		}
+		committed := make(chan struct{})
+		dispatch(job{ev: ev, done: func() { close(committed) }})
+		select {
+		case <-committed:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	b.mu.Unlock()
+	close(b.ready)
+	defer func() {
+		b.mu.Lock()
+		b.submit = nil
+		b.mu.Unlock()
+	}()
 	drain := make(chan struct{})
 	var sending sync.WaitGroup
 	sending.Go(func() { snd.run(workCtx, b.cfg.SendWindow, drain) })

@@ -18,6 +18,10 @@ const (
 	ActLanguage = "l" // switch to language Value
 	ActResume   = "r" // continue the open flow
 	ActPrivacy  = "p" // privacy action Value: export, delete, yes (delete), no (keep)
+	ActOffer    = "o" // offer a follow-up reminder for result Step of Flow (Version)
+	ActRemind   = "w" // set that follow-up in Value days
+	ActFollow   = "s" // subscribe to deadline Value
+	ActReminder = "n" // reminder ID: Value done, week (again in a week) or stop
 )
 
 // Callback is the decoded callback data of a button.
@@ -27,6 +31,8 @@ type Callback struct {
 	Version int
 	Step    string
 	Value   string
+	// ID is the reminder of an ActReminder callback.
+	ID uint64
 }
 
 // ErrBadCallback is returned by [ParseCallback] for data Lotse did not make.
@@ -35,13 +41,15 @@ var ErrBadCallback = errors.New("malformed callback data")
 // String encodes the callback as compact data, e.g. "c:recognition:1:origin:eu".
 func (c Callback) String() string {
 	switch c.Action {
-	case ActChoose:
+	case ActChoose, ActRemind:
 		return c.Action + ":" + c.Flow + ":" + strconv.Itoa(c.Version) + ":" + c.Step + ":" + c.Value
-	case ActBack:
+	case ActBack, ActOffer:
 		return c.Action + ":" + c.Flow + ":" + strconv.Itoa(c.Version) + ":" + c.Step
+	case ActReminder:
+		return c.Action + ":" + strconv.FormatUint(c.ID, 10) + ":" + c.Value
 	case ActFlow:
 		return c.Action + ":" + c.Flow
-	case ActLanguage, ActPrivacy:
+	case ActLanguage, ActPrivacy, ActFollow:
 		return c.Action + ":" + c.Value
 	default:
 		return c.Action
@@ -63,16 +71,23 @@ func ParseCallback(data string) (Callback, error) {
 	}
 	c := Callback{Action: f[0]}
 	switch {
-	case c.Action == ActChoose && len(f) == 5:
+	case (c.Action == ActChoose || c.Action == ActRemind) && len(f) == 5:
 		c.Flow, c.Step, c.Value = f[1], f[3], f[4]
 		return c, c.parseVersion(f[2])
-	case c.Action == ActBack && len(f) == 4:
+	case (c.Action == ActBack || c.Action == ActOffer) && len(f) == 4:
 		c.Flow, c.Step = f[1], f[3]
 		return c, c.parseVersion(f[2])
 	case c.Action == ActFlow && len(f) == 2:
 		c.Flow = f[1]
 		return c, nil
-	case (c.Action == ActLanguage || c.Action == ActPrivacy) && len(f) == 2:
+	case c.Action == ActReminder && len(f) == 3:
+		id, err := strconv.ParseUint(f[1], 10, 64)
+		if err != nil || id == 0 || strconv.FormatUint(id, 10) != f[1] {
+			return Callback{}, ErrBadCallback
+		}
+		c.ID, c.Value = id, f[2]
+		return c, nil
+	case (c.Action == ActLanguage || c.Action == ActPrivacy || c.Action == ActFollow) && len(f) == 2:
 		c.Value = f[1]
 		return c, nil
 	case (c.Action == ActMenu || c.Action == ActResume) && len(f) == 1:

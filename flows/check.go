@@ -45,6 +45,24 @@ func (c *Content) Check() []Problem {
 	for _, id := range sortedKeys(c.Catalogs) {
 		ps = append(ps, checkCatalog(c.Catalogs[id])...)
 	}
+	for _, id := range sortedKeys(c.Deadlines) {
+		d := c.Deadlines[id]
+		bad := func(msg string) { ps = append(ps, Problem{File: DeadlinesFile, Msg: fmt.Sprintf("deadline %q: %s", id, msg)}) }
+		if d.Title == "" || d.Text == "" {
+			bad("title and text (message IDs) are required")
+		}
+		if len(d.Sources) == 0 {
+			bad("must cite a source")
+		}
+		for _, src := range d.Sources {
+			if c.Sources[src] == nil {
+				bad(fmt.Sprintf("cites unknown source %q", src))
+			}
+		}
+		if !isToken(id) || len(id) > 16 {
+			bad("id: use 1 to 16 of a-z, 0-9, _")
+		}
+	}
 	if len(c.menu) == 0 {
 		ps = append(ps, Problem{File: "content", Msg: "no flow is in the main menu (menu = 1, 2, …)"})
 	}
@@ -160,6 +178,24 @@ func (c *Content) checkStep(f *Flow, s *Step, answers map[string][]string) []str
 		}
 		if !cited {
 			bad("a result must cite at least one source")
+		}
+		if fu := s.Followup; fu != nil {
+			if fu.Text == "" {
+				bad("followup has no text")
+			}
+			if len(fu.Sources) == 0 {
+				bad("followup must cite a source")
+			}
+			for _, id := range fu.Sources {
+				if c.Sources[id] == nil {
+					bad("followup cites unknown source %q", id)
+				}
+			}
+		}
+		for _, id := range s.Deadlines {
+			if c.Deadlines[id] == nil {
+				bad("deadline %q does not exist", id)
+			}
 		}
 		for i, l := range s.Links {
 			if l.Label == "" {

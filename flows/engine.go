@@ -24,12 +24,17 @@ type Translator interface {
 type Store interface {
 	// Session returns the chat's session; ok is false when there is none.
 	Session(ctx context.Context, chat int64) (s Session, ok bool, err error)
-	// Save stores the session and appends the replies to the outbox, both
-	// or neither. It sets each reply's ID.
-	Save(ctx context.Context, s Session, replies []Reply) error
-	// Delete removes everything stored about the chat and appends the
-	// replies to the outbox, both or neither. It sets each reply's ID.
+	// Save stores the session, appends the replies to the outbox and
+	// applies the reminder changes, all or nothing. It sets each reply's
+	// ID, and the ID of each new reminder.
+	Save(ctx context.Context, s Session, replies []Reply, changes ...ReminderChange) error
+	// Delete removes everything stored about the chat (session and
+	// reminders) and appends the replies to the outbox, both or neither.
 	Delete(ctx context.Context, chat int64, replies []Reply) error
+	// Reminders returns the chat's reminders, soonest first.
+	Reminders(ctx context.Context, chat int64) ([]Reminder, error)
+	// Reminder returns one reminder; ok is false when there is none.
+	Reminder(ctx context.Context, id uint64) (r Reminder, ok bool, err error)
 }
 
 // Outbox holds replies that were committed but not yet delivered. A
@@ -61,6 +66,7 @@ type Engine struct {
 	retention int
 	admins    []int64
 	stats     StatsSource
+	grace     time.Duration
 }
 
 // Config holds what an [Engine] needs. Content, Store and Translator are
@@ -78,6 +84,9 @@ type Config struct {
 	Admins []int64
 	// Stats computes /stats; nil means the command says it is unavailable.
 	Stats StatsSource
+	// ReminderGrace is how late a reminder may still be sent (after
+	// downtime); older ones are dropped unsent. Zero means 6 hours.
+	ReminderGrace time.Duration
 	// RetentionMonths is how long the data of an inactive user is kept, as
 	// told in /privacy; zero means 12. Deleting it is the caller's job
 	// (see store.DB.DeleteInactive).
@@ -94,7 +103,10 @@ func NewEngine(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("new engine: content has %d problems, first: %s", len(ps), ps[0])
 	}
 	e := &Engine{content: cfg.Content, store: cfg.Store, tr: cfg.Translator, now: cfg.Now, log: cfg.Logger,
-		retention: cfg.RetentionMonths, admins: cfg.Admins, stats: cfg.Stats}
+		retention: cfg.RetentionMonths, admins: cfg.Admins, stats: cfg.Stats, grace: cfg.ReminderGrace}
+	if e.grace <= 0 {
+		e.grace = 6 * time.Hour
+	}
 	if e.retention <= 0 {
 		e.retention = 12
 	}
@@ -109,7 +121,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 
 // Commands lists the commands the engine understands, for the bot's menu.
 // Each has its description under the message ID "command.<name>".
-var Commands = []string{"start", "menu", "language", "privacy", "help"}
+var Commands = []string{"start", "menu", "language", "reminders", "privacy", "help"}
 
 // handleGroup answers a command in a group with a pointer to a private
 // chat, and ignores everything else there. It keeps nothing about the
@@ -160,7 +172,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Result, error) {
 		}
 		return Result{Replies: t.out, Notice: t.notice}, nil
 	}
-	if err := e.store.Save(ctx, s, t.out); err != nil {
+	if err := e.store.Save(ctx, s, t.out, t.changes...); err != nil {
 		return Result{}, fmt.Errorf("handle update %d: %w", ev.UpdateID, err)
 	}
 	return Result{Replies: t.out, Notice: t.notice}, nil

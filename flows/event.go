@@ -20,6 +20,8 @@ const (
 	// KindBlocked says the user blocked the bot: nothing may be sent to the
 	// chat any more.
 	KindBlocked
+	// KindReminder says reminder Event.Reminder is due.
+	KindReminder
 )
 
 // String returns the kind's name, for logs.
@@ -35,6 +37,8 @@ func (k Kind) String() string {
 		return "unsupported"
 	case KindBlocked:
 		return "blocked"
+	case KindReminder:
+		return "reminder"
 	}
 	return "unknown"
 }
@@ -64,6 +68,8 @@ type Event struct {
 	Media string
 	// At is when the event is handled; zero means the engine's clock.
 	At time.Time
+	// Reminder is the due reminder of a KindReminder event.
+	Reminder uint64
 	// Group is true for an event from a group or channel: Lotse talks only
 	// in private chats, says so, and stores nothing about the group.
 	Group bool

@@ -50,6 +50,17 @@ type Step struct {
 	Cases   []Case   `toml:"cases"`
 	Blocks  []Block  `toml:"blocks"`
 	Links   []Link   `toml:"links"`
+	// Followup, on a result, offers a reminder of the task it names.
+	Followup *Followup `toml:"followup"`
+	// Deadlines, on a result, offers reminders of these deadlines.
+	Deadlines []string `toml:"deadlines"`
+}
+
+// Followup is a task a result names that the user may be reminded of:
+// Text is its message ID, Sources back it.
+type Followup struct {
+	Text    string   `toml:"text"`
+	Sources []string `toml:"sources"`
 }
 
 // Option is a button of a choice or text step.

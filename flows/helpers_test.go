@@ -50,7 +50,7 @@ func testCatalog(t testing.TB) *locales.Catalog {
 	files := mergeFS(t, common, os.DirFS("testdata/locales"))
 	for name := range files {
 		area, lang := strings.Split(name, ".")[0], strings.Split(name, ".")[1]
-		if area != "common" && area != "privacy" && area != "input" && area != "demo" || lang != "en" && lang != "de" {
+		if area != "common" && area != "privacy" && area != "input" && area != "remind" && area != "demo" || lang != "en" && lang != "de" {
 			delete(files, name) // the shared texts in German and English only: fixtures stay stable
 		}
 	}
@@ -81,6 +81,12 @@ func (s strictTranslator) Match(code string) string { return s.cat.Match(code) }
 // store; any translation problem fails the test.
 func newEngine(t testing.TB) (*flows.Engine, *flowstest.MemStore) {
 	t.Helper()
+	return newEngineAt(t, func() time.Time { return fixedNow })
+}
+
+// newEngineAt is newEngine with the given clock.
+func newEngineAt(t testing.TB, now func() time.Time) (*flows.Engine, *flowstest.MemStore) {
+	t.Helper()
 	content, err := flows.Load(os.DirFS("testdata/content"))
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +94,7 @@ func newEngine(t testing.TB) (*flows.Engine, *flowstest.MemStore) {
 	st := flowstest.NewMemStore()
 	e, err := flows.NewEngine(flows.Config{
 		Content: content, Store: st, Translator: strictTranslator{t, testCatalog(t)},
-		Now: func() time.Time { return fixedNow },
+		Now: now,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/robfig/cron/v3"
 )
 
 // Content is a complete, loaded set of flows with their sources and
@@ -19,6 +20,8 @@ type Content struct {
 	Flows    map[string]*Flow
 	Sources  map[string]*Source
 	Catalogs map[string]*Catalog
+	// Deadlines are the recurring deadlines users may subscribe to.
+	Deadlines map[string]*DeadlineDef
 
 	menu       []*Flow
 	sourcesSrc []byte
@@ -29,6 +32,9 @@ func (c *Content) Menu() []*Flow { return c.menu }
 
 // SourcesFile is the name of the file that lists the cited sources.
 const SourcesFile = "sources.toml"
+
+// DeadlinesFile is the name of the file that lists the deadlines.
+const DeadlinesFile = "deadlines.toml"
 
 // CatalogDir is the folder that holds the catalogues.
 const CatalogDir = "catalog"
@@ -41,7 +47,8 @@ func Load(fsys fs.FS) (*Content, error) {
 	c := &Content{
 		Flows:    map[string]*Flow{},
 		Sources:  map[string]*Source{},
-		Catalogs: map[string]*Catalog{},
+		Catalogs:  map[string]*Catalog{},
+		Deadlines: map[string]*DeadlineDef{},
 	}
 	names, err := fs.Glob(fsys, "*.toml")
 	if err != nil {
@@ -50,6 +57,12 @@ func Load(fsys fs.FS) (*Content, error) {
 	for _, name := range names {
 		if name == SourcesFile {
 			if err := c.loadSources(fsys, name); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if name == DeadlinesFile {
+			if err := c.loadDeadlines(fsys, name); err != nil {
 				return nil, err
 			}
 			continue
@@ -153,6 +166,24 @@ func (c *Content) loadSources(fsys fs.FS, name string) error {
 	return nil
 }
 
+func (c *Content) loadDeadlines(fsys fs.FS, name string) error {
+	var m map[string]*DeadlineDef
+	src, err := decodeFile(fsys, name, &m)
+	if err != nil {
+		return err
+	}
+	for id, d := range m {
+		d.ID = id
+		sched, err := cron.ParseStandard(d.Spec)
+		if err != nil {
+			return fmt.Errorf("%s:%d: deadline %q: spec %q: %w", name, lineOf(src, "["+id+"]"), id, d.Spec, err)
+		}
+		d.schedule = sched
+		c.Deadlines[id] = d
+	}
+	return nil
+}
+
 func (c *Content) loadCatalog(fsys fs.FS, name string) error {
 	cat := &Catalog{Name: strings.TrimSuffix(path.Base(name), ".toml"), file: name}
 	src, err := decodeFile(fsys, name, cat)
@@ -245,12 +276,19 @@ func (c *Content) MessageIDs() []string {
 			for _, l := range s.Links {
 				add(l.Label)
 			}
+			if s.Followup != nil {
+				add(s.Followup.Text)
+			}
 		}
 	}
 	for _, cat := range c.Catalogs {
 		for _, e := range cat.Entries {
 			add(e.Label)
 		}
+	}
+	for _, d := range c.Deadlines {
+		add(d.Title)
+		add(d.Text)
 	}
 	ids := make([]string, 0, len(seen))
 	for id := range seen {

@@ -56,21 +56,13 @@ func (t *turn) showResult(f *Flow, st *Step) {
 		}
 	}
 	if len(cited) > 0 {
-		lines := []string{t.tr("common.sources", nil)}
-		for _, id := range cited {
-			src := t.e.content.Sources[id]
-			lines = append(lines, t.tr("common.source", map[string]any{
-				"URL":  html.EscapeString(src.URL),
-				"Name": html.EscapeString(src.Name),
-				"Date": src.Checked.Format("2006-01-02"),
-			}))
-		}
-		parts = append(parts, strings.Join(lines, "\n"))
+		parts = append(parts, t.sourceLines(cited))
 	}
 	var rows [][]Button
 	for _, l := range st.Links {
 		rows = append(rows, []Button{{Label: t.tr(l.Label, nil), URL: l.URL}})
 	}
+	rows = append(rows, t.reminderOffers(f, st)...)
 	rows = append(rows, t.nav(f, st))
 	msgs := pack(parts, maxMessageLen-VisibleLen(t.prefix))
 	for i, m := range msgs {
@@ -80,6 +72,20 @@ func (t *turn) showResult(f *Flow, st *Step) {
 			t.say(m, nil)
 		}
 	}
+}
+
+// sourceLines renders the "Sources" paragraph for the cited sources.
+func (t *turn) sourceLines(cited []string) string {
+	lines := []string{t.tr("common.sources", nil)}
+	for _, id := range cited {
+		src := t.e.content.Sources[id]
+		lines = append(lines, t.tr("common.source", map[string]any{
+			"URL":  html.EscapeString(src.URL),
+			"Name": html.EscapeString(src.Name),
+			"Date": src.Checked.Format("2006-01-02"),
+		}))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // pack joins paragraphs into as few messages of at most max visible

@@ -23,6 +23,8 @@ type Session struct {
 	History []string `json:"history,omitempty"`
 	// LastUpdateID is the newest update handled for this chat.
 	LastUpdateID int64 `json:"last_update_id,omitempty"`
+	// TZ is the user's time zone for reminders; empty means DefaultTZ.
+	TZ string `json:"tz,omitempty"`
 	// Inactive is true when the user blocked the bot.
 	Inactive bool      `json:"inactive,omitempty"`
 	Updated  time.Time `json:"updated"`

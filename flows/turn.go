@@ -27,12 +27,19 @@ type turn struct {
 	prefix string
 	// forget deletes everything stored about the chat instead of saving.
 	forget bool
+	// changes are the reminder changes to commit with the session.
+	changes []ReminderChange
 }
 
 func (t *turn) run() {
 	s := t.s
 	if t.ev.Kind == KindBlocked {
 		s.Inactive = true
+		t.cancelAllReminders()
+		return
+	}
+	if t.ev.Kind == KindReminder {
+		t.reminderDue()
 		return
 	}
 	s.Inactive = false
@@ -165,6 +172,8 @@ func (t *turn) command() {
 		t.reshow()
 	case "privacy":
 		t.privacy()
+	case "reminders":
+		t.listReminders()
 	case "export":
 		t.export()
 	case "delete":
@@ -324,6 +333,8 @@ func (t *turn) button() {
 		default:
 			t.expired()
 		}
+	case ActOffer, ActRemind, ActFollow, ActReminder:
+		t.reminderButton(cb)
 	case ActBack:
 		f := t.e.content.Flows[s.Flow]
 		if s.Paused || f == nil || !t.current(f, cb) {

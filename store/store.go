@@ -19,10 +19,13 @@ import (
 const SchemaVersion = 1
 
 var (
-	bucketMeta     = []byte("meta")
-	bucketSessions = []byte("sessions")
-	bucketOutbox   = []byte("outbox")
-	keySchema      = []byte("schema")
+	bucketMeta      = []byte("meta")
+	bucketSessions  = []byte("sessions")
+	bucketOutbox    = []byte("outbox")
+	bucketReminders = []byte("reminders")      // id → flows.Reminder as JSON
+	bucketDue       = []byte("reminders_due")  // due (unix ns) ‖ id → nothing
+	bucketChatRem   = []byte("reminders_chat") // chat ‖ id → nothing
+	keySchema       = []byte("schema")
 )
 
 // ErrLocked is returned by [Open] when another process holds the file.
@@ -73,7 +76,7 @@ func Open(path string, opts Options) (*DB, error) {
 
 func (db *DB) init() error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketSessions, bucketOutbox} {
+		for _, name := range [][]byte{bucketMeta, bucketSessions, bucketOutbox, bucketReminders, bucketDue, bucketChatRem} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
@@ -136,6 +139,9 @@ func (db *DB) Delete(ctx context.Context, chat int64, replies []flows.Reply) err
 		if err := tx.Bucket(bucketSessions).Delete(u64(uint64(chat))); err != nil {
 			return err
 		}
+		if err := deleteChatReminders(tx, chat); err != nil {
+			return err
+		}
 		return appendOutbox(tx, replies)
 	})
 	if err != nil {
@@ -179,9 +185,10 @@ func (db *DB) DeleteInactive(ctx context.Context, before time.Time) (int, error)
 	return n, nil
 }
 
-// Save stores the session and appends the replies to the outbox in one
-// transaction, and sets each reply's ID.
-func (db *DB) Save(ctx context.Context, s flows.Session, replies []flows.Reply) error {
+// Save stores the session, appends the replies to the outbox and applies
+// the reminder changes, in one transaction. It sets each reply's ID and
+// each new reminder's.
+func (db *DB) Save(ctx context.Context, s flows.Session, replies []flows.Reply, changes ...flows.ReminderChange) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
@@ -191,6 +198,9 @@ func (db *DB) Save(ctx context.Context, s flows.Session, replies []flows.Reply) 
 	}
 	err = db.bolt.Update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketSessions).Put(u64(uint64(s.Chat)), sv); err != nil {
+			return err
+		}
+		if err := applyReminders(tx, changes); err != nil {
 			return err
 		}
 		return appendOutbox(tx, replies)

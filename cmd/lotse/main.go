@@ -28,6 +28,7 @@ import (
 	"lotse/bot/console"
 	"lotse/flows"
 	"lotse/flows/content"
+	"lotse/flows/remind"
 	"lotse/locales"
 	"lotse/store"
 )
@@ -65,6 +66,7 @@ Environment:
   LOTSE_WEBHOOK_SECRET   the webhook's secret token (default: a random one at each start)
   LOTSE_BACKUP_DIR       a running lotse writes a backup here on LOTSE_BACKUP_CRON (keeps the newest 14)
   LOTSE_BACKUP_CRON      when (default "CRON_TZ=Europe/Berlin 0 3 * * *")
+  LOTSE_REMINDER_CRON    how often to look for due reminders (default every minute, Berlin time)
   LOTSE_ADMINS           Telegram user IDs (comma-separated) that may use admin commands (/stats)
   LOTSE_SEND_RATE        messages per second overall (default 30, Telegram's limit; "off" for none)
   LOTSE_CHAT_RATE        messages per second and chat (default 1, short bursts allowed; "off" for none)
@@ -136,6 +138,7 @@ type config struct {
 	Admins          []int64
 	BackupDir       string
 	BackupSpec      string
+	ReminderSpec    string
 }
 
 func configFrom(getenv func(string) string) config {
@@ -157,6 +160,10 @@ func configFrom(getenv func(string) string) config {
 	c.WebhookURL, c.WebhookListen, c.WebhookSecret = getenv("LOTSE_WEBHOOK_URL"), getenv("LOTSE_WEBHOOK_LISTEN"), getenv("LOTSE_WEBHOOK_SECRET")
 	if c.WebhookListen == "" {
 		c.WebhookListen = ":8443"
+	}
+	c.ReminderSpec = getenv("LOTSE_REMINDER_CRON")
+	if c.ReminderSpec == "" {
+		c.ReminderSpec = defaultReminderSpec
 	}
 	c.BackupDir, c.BackupSpec = getenv("LOTSE_BACKUP_DIR"), getenv("LOTSE_BACKUP_CRON")
 	if c.BackupSpec == "" {
@@ -263,7 +270,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, s
 	if err != nil {
 		return err
 	}
-	jobs := cron.New()
+	jobs := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
 	if err := scheduleRetention(ctx, jobs, db, cfg.RetentionSpec, cfg.RetentionMonths, log); err != nil {
 		return err
 	}
@@ -280,10 +287,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, s
 		chat := &console.Chat{Handler: engine, Outbox: db, In: stdin, Out: stdout, ID: 1, LangCode: cfg.LangCode}
 		return chat.Run(ctx)
 	}
-	return runTelegram(ctx, cfg, log, engine, db, cat)
+	return runTelegram(ctx, cfg, log, engine, db, cat, jobs)
 }
 
-func runTelegram(ctx context.Context, cfg config, log *slog.Logger, engine *flows.Engine, db *store.DB, cat *locales.Catalog) error {
+// defaultReminderSpec looks for due reminders every minute.
+const defaultReminderSpec = "CRON_TZ=Europe/Berlin * * * * *"
+
+func runTelegram(ctx context.Context, cfg config, log *slog.Logger, engine *flows.Engine, db *store.DB, cat *locales.Catalog, jobs *cron.Cron) error {
+	if _, err := cron.ParseStandard(cfg.ReminderSpec); err != nil {
+		return fmt.Errorf("LOTSE_REMINDER_CRON %q: %w", cfg.ReminderSpec, err)
+	}
 	if err := tgbotapi.SetLogger(slog.NewLogLogger(log.Handler(), slog.LevelWarn)); err != nil {
 		return err
 	}
@@ -302,7 +315,27 @@ func runTelegram(ctx context.Context, cfg config, log *slog.Logger, engine *flow
 	if err := b.SetProfiles(ctx, profiles(cat)); err != nil {
 		log.Warn("could not register the bot's descriptions", "err", err)
 	}
-	err = b.Run(ctx)
+	// Reminders: a pass every minute, and one right after start to catch
+	// up on what fell due while the bot was down.
+	d := &remind.Dispatcher{Store: db, Submit: b.Submit, Logger: log}
+	pass := func() {
+		if _, err := d.Run(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, bot.ErrNotRunning) {
+			log.Error("reminder pass failed", "err", err)
+		}
+	}
+	if _, err := jobs.AddFunc(cfg.ReminderSpec, pass); err != nil {
+		return err
+	}
+	runErr := make(chan error, 1)
+	go func() { runErr <- b.Run(ctx) }()
+	go func() {
+		select {
+		case <-b.Ready():
+			pass()
+		case <-ctx.Done():
+		}
+	}()
+	err = <-runErr
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}

@@ -1,9 +1,12 @@
 package flowstest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
+	"time"
 
 	"lotse/flows"
 )
@@ -12,10 +15,12 @@ import (
 // as JSON, like the real store, so what does not survive encoding does not
 // survive here either.
 type MemStore struct {
-	mu       sync.Mutex
-	sessions map[int64][]byte
-	outbox   []flows.Reply
-	seq      uint64
+	mu        sync.Mutex
+	sessions  map[int64][]byte
+	outbox    []flows.Reply
+	seq       uint64
+	reminders map[uint64]flows.Reminder
+	remSeq    uint64
 }
 
 var (
@@ -24,7 +29,9 @@ var (
 )
 
 // NewMemStore returns an empty store.
-func NewMemStore() *MemStore { return &MemStore{sessions: map[int64][]byte{}} }
+func NewMemStore() *MemStore {
+	return &MemStore{sessions: map[int64][]byte{}, reminders: map[uint64]flows.Reminder{}}
+}
 
 // Session returns the chat's session.
 func (m *MemStore) Session(_ context.Context, chat int64) (flows.Session, bool, error) {
@@ -39,8 +46,9 @@ func (m *MemStore) Session(_ context.Context, chat int64) (flows.Session, bool, 
 	return s, true, err
 }
 
-// Save stores the session and appends the replies to the outbox.
-func (m *MemStore) Save(_ context.Context, s flows.Session, replies []flows.Reply) error {
+// Save stores the session, appends the replies to the outbox and applies
+// the reminder changes.
+func (m *MemStore) Save(_ context.Context, s flows.Session, replies []flows.Reply, changes ...flows.ReminderChange) error {
 	v, err := json.Marshal(s)
 	if err != nil {
 		return err
@@ -48,6 +56,17 @@ func (m *MemStore) Save(_ context.Context, s flows.Session, replies []flows.Repl
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sessions[s.Chat] = v
+	for _, c := range changes {
+		delete(m.reminders, c.Delete)
+		if c.Put != nil {
+			if c.Put.ID == 0 {
+				m.remSeq++
+				c.Put.ID = m.remSeq
+			}
+			c.Put.Due = c.Put.Due.UTC()
+			m.reminders[c.Put.ID] = *c.Put
+		}
+	}
 	for i := range replies {
 		m.seq++
 		replies[i].ID = m.seq
@@ -61,6 +80,11 @@ func (m *MemStore) Delete(_ context.Context, chat int64, replies []flows.Reply) 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.sessions, chat)
+	for id, r := range m.reminders {
+		if r.Chat == chat {
+			delete(m.reminders, id)
+		}
+	}
 	for i := range replies {
 		m.seq++
 		replies[i].ID = m.seq
@@ -87,4 +111,52 @@ func (m *MemStore) Ack(_ context.Context, id uint64) error {
 		}
 	}
 	return nil
+}
+
+// Reminders returns the chat's reminders, soonest first.
+func (m *MemStore) Reminders(_ context.Context, chat int64) ([]flows.Reminder, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []flows.Reminder
+	for _, r := range m.reminders {
+		if r.Chat == chat {
+			out = append(out, r)
+		}
+	}
+	sortReminders(out)
+	return out, nil
+}
+
+// Reminder returns one reminder.
+func (m *MemStore) Reminder(_ context.Context, id uint64) (flows.Reminder, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.reminders[id]
+	return r, ok, nil
+}
+
+// DueReminders returns up to limit reminders due at or before t.
+func (m *MemStore) DueReminders(_ context.Context, t time.Time, limit int) ([]flows.Reminder, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []flows.Reminder
+	for _, r := range m.reminders {
+		if !r.Sent && !r.Due.After(t) {
+			out = append(out, r)
+		}
+	}
+	sortReminders(out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func sortReminders(rs []flows.Reminder) {
+	slices.SortFunc(rs, func(a, b flows.Reminder) int {
+		if c := a.Due.Compare(b.Due); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
 }
