@@ -47,7 +47,9 @@ func (c *Content) Check() []Problem {
 	}
 	for _, id := range sortedKeys(c.Deadlines) {
 		d := c.Deadlines[id]
-		bad := func(msg string) { ps = append(ps, Problem{File: DeadlinesFile, Msg: fmt.Sprintf("deadline %q: %s", id, msg)}) }
+		bad := func(msg string) {
+			ps = append(ps, Problem{File: DeadlinesFile, Msg: fmt.Sprintf("deadline %q: %s", id, msg)})
+		}
 		if d.Title == "" || d.Text == "" {
 			bad("title and text (message IDs) are required")
 		}

@@ -45,8 +45,8 @@ const CatalogDir = "catalog"
 // rest.
 func Load(fsys fs.FS) (*Content, error) {
 	c := &Content{
-		Flows:    map[string]*Flow{},
-		Sources:  map[string]*Source{},
+		Flows:     map[string]*Flow{},
+		Sources:   map[string]*Source{},
 		Catalogs:  map[string]*Catalog{},
 		Deadlines: map[string]*DeadlineDef{},
 	}
