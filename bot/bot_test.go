@@ -21,6 +21,7 @@ import (
 	"lotse/bot/telegramtest"
 	"lotse/flows"
 	"lotse/flows/content"
+	"lotse/flows/remind"
 	"lotse/locales"
 	"lotse/store"
 )
@@ -32,6 +33,7 @@ const token = "4242:SECRET-token-value"
 type harness struct {
 	t      *testing.T
 	srv    *telegramtest.Server
+	bot    *bot.Bot
 	db     *store.DB
 	engine *flows.Engine
 	cancel context.CancelFunc
@@ -60,6 +62,27 @@ func newServer(t *testing.T) *telegramtest.Server {
 	return telegramtest.New(t, telegramtest.WithToken(token))
 }
 
+// clock is the engines' clock; tests that move time set it.
+var clock struct {
+	sync.Mutex
+	t time.Time
+}
+
+func now() time.Time {
+	clock.Lock()
+	defer clock.Unlock()
+	if clock.t.IsZero() {
+		return time.Now()
+	}
+	return clock.t
+}
+
+func setClock(t time.Time) {
+	clock.Lock()
+	clock.t = t
+	clock.Unlock()
+}
+
 // openEngine opens the database at path and an engine on the shipped
 // content.
 func openEngine(t *testing.T, path string, log *slog.Logger) (*store.DB, *flows.Engine) {
@@ -76,7 +99,7 @@ func openEngine(t *testing.T, path string, log *slog.Logger) (*store.DB, *flows.
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := flows.NewEngine(flows.Config{Content: set, Store: db, Translator: cat, Logger: log})
+	e, err := flows.NewEngine(flows.Config{Content: set, Store: db, Translator: cat, Logger: log, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +125,9 @@ func start(t *testing.T, srv *telegramtest.Server, path string, cfg ...bot.Confi
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.bot = b
 	go func() { h.done <- b.Run(ctx) }()
+	<-b.Ready()
 	t.Cleanup(h.stop)
 	return h
 }
@@ -290,6 +315,60 @@ func TestUkrainianUser(t *testing.T) {
 		t.Errorf("the newest message has no Ukrainian letter (є, і, ї, ґ): %q", got)
 	}
 	noRefusedCalls(t, srv)
+}
+
+// TestFollowupAcrossRestart: a follow-up set in a conversation is delivered
+// with its buttons when the clock reaches it, after a restart of the bot in
+// between, exactly once.
+func TestFollowupAcrossRestart(t *testing.T) {
+	t.Cleanup(func() { setClock(time.Time{}) })
+	setClock(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
+	srv := newServer(t)
+	path := filepath.Join(t.TempDir(), "lotse.db")
+	const chat = 1801
+	v := recognitionVersion(t)
+	h := start(t, srv, path)
+	h.settle(srv.SendText(chat, user(chat, "en"), "/start"))
+	h.settle(h.press(chat, "l:en"))
+	h.settle(h.press(chat, "f:recognition"))
+	h.settle(srv.SendText(chat, user(chat, "en"), "teacher"))
+	h.settle(h.press(chat, fmt.Sprintf("c:recognition:%d:origin:eu", v)))
+	h.settle(h.press(chat, fmt.Sprintf("c:recognition:%d:residence:germany", v)))
+	h.settle(h.press(chat, fmt.Sprintf("o:recognition:%d:result", v)))
+	h.settle(h.press(chat, fmt.Sprintf("w:recognition:%d:result:7", v)))
+	if got := last(srv, chat); !strings.Contains(got, "2026-12-01") {
+		t.Fatalf("setting the follow-up: %q", got)
+	}
+	h.stop()
+
+	setClock(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)) // a week later, after a restart
+	h = start(t, srv, path)
+	d := &remind.Dispatcher{Store: h.db, Submit: h.bot.Submit, Now: now}
+	for range 3 { // passes may repeat (cron, start-up catch-up): still one message
+		if _, err := d.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !srv.WaitFor(5*time.Second, func() bool { return strings.Contains(last(srv, chat), "Reminder:") }) {
+		t.Fatalf("the follow-up did not arrive; newest message %q", last(srv, chat))
+	}
+	h.settle(srv.SendText(chat, user(chat, "en"), "/help")) // let every delivery finish
+	count := 0
+	var buttons []string
+	for _, m := range srv.Messages(chat) {
+		if strings.Contains(m.Text, "Reminder:") {
+			count++
+			for _, row := range m.Keyboard {
+				for _, b := range row {
+					buttons = append(buttons, b.CallbackData)
+				}
+			}
+		}
+	}
+	if count != 1 || len(buttons) != 3 {
+		t.Errorf("%d reminder messages with buttons %v, want one with done, week, stop", count, buttons)
+	}
+	noRefusedCalls(t, srv, "terminated by other getUpdates request") // the stopped instance's last poll
 }
 
 // TestRestartMidConversation stops the bot half-way, starts a new one on

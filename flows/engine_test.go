@@ -117,7 +117,7 @@ func TestFlowChangedUnderUser(t *testing.T) {
 	}
 	changed := strings.NewReplacer(`version = 1`, `version = 2`, `id = "origin"`, `id = "where"`, `next = "origin"`, `next = "where"`).Replace(string(src))
 	dir := t.TempDir()
-	for _, name := range []string{"other.toml", "sources.toml", "catalog/jobs.toml"} {
+	for _, name := range []string{"other.toml", "sources.toml", "deadlines.toml", "catalog/jobs.toml"} {
 		b, _ := os.ReadFile("testdata/content/" + name)
 		os.MkdirAll(dir+"/catalog", 0o755)
 		os.WriteFile(dir+"/"+name, b, 0o644)

@@ -140,6 +140,17 @@ func (c *Catalog) IDs(lang string) []string {
 	return ids
 }
 
+// Countable returns the IDs of the countable messages (those with plural
+// forms in English), sorted.
+func (c *Catalog) Countable() []string {
+	ids := make([]string, 0, len(c.countable))
+	for id := range c.countable {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 // ErrMissing is returned, wrapped, in strict mode for a message that a
 // language lacks.
 var ErrMissing = errors.New("message missing")
