@@ -150,8 +150,9 @@ func (db *DB) Delete(ctx context.Context, chat int64, replies []flows.Reply) err
 	return nil
 }
 
-// DeleteInactive removes the sessions of chats whose last activity was
-// before the given time, and returns how many it removed.
+// DeleteInactive removes the sessions and reminders of chats whose last
+// activity was before the given time, and returns how many chats it
+// removed.
 func (db *DB) DeleteInactive(ctx context.Context, before time.Time) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("delete inactive: %w", err)
@@ -169,6 +170,9 @@ func (db *DB) DeleteInactive(ctx context.Context, before time.Time) (int, error)
 			if s.Updated.Before(before) {
 				key := append([]byte(nil), k...)
 				if err := c.Delete(); err != nil {
+					return err
+				}
+				if err := deleteChatReminders(tx, int64(binary.BigEndian.Uint64(key))); err != nil {
 					return err
 				}
 				n++

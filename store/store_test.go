@@ -134,7 +134,8 @@ func TestDeleteAndDeleteInactive(t *testing.T) {
 		if chat%2 == 0 {
 			updated = old // chats 2, 4, 6, 8, 10 have been idle
 		}
-		if err := db.Save(ctx, flows.Session{Chat: chat, Updated: updated}, nil); err != nil {
+		rem := flows.ReminderChange{Put: &flows.Reminder{Chat: chat, Kind: flows.KindFollowup, Due: recent}}
+		if err := db.Save(ctx, flows.Session{Chat: chat, Updated: updated}, nil, rem); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -147,6 +148,12 @@ func TestDeleteAndDeleteInactive(t *testing.T) {
 		if want := chat%2 == 1; ok != want {
 			t.Errorf("chat %d: session present %v, want %v", chat, ok, want)
 		}
+		if rs, _ := db.Reminders(ctx, chat); (len(rs) == 1) != (chat%2 == 1) {
+			t.Errorf("chat %d: %d reminders after the retention sweep", chat, len(rs))
+		}
+	}
+	if due, _ := db.DueReminders(ctx, recent, 100); len(due) != 5 {
+		t.Errorf("%d reminders due after the sweep, want the 5 of active chats", len(due))
 	}
 
 	replies := []flows.Reply{{Chat: 3, Text: "deleted"}}
