@@ -22,6 +22,7 @@ const (
 	ActRemind   = "w" // set that follow-up in Value days
 	ActFollow   = "s" // subscribe to deadline Value
 	ActReminder = "n" // reminder ID: Value done, week (again in a week) or stop
+	ActZone     = "z" // time zone number Value of TimeZones
 )
 
 // Callback is the decoded callback data of a button.
@@ -49,7 +50,7 @@ func (c Callback) String() string {
 		return c.Action + ":" + strconv.FormatUint(c.ID, 10) + ":" + c.Value
 	case ActFlow:
 		return c.Action + ":" + c.Flow
-	case ActLanguage, ActPrivacy, ActFollow:
+	case ActLanguage, ActPrivacy, ActFollow, ActZone:
 		return c.Action + ":" + c.Value
 	default:
 		return c.Action
@@ -87,7 +88,7 @@ func ParseCallback(data string) (Callback, error) {
 		}
 		c.ID, c.Value = id, f[2]
 		return c, nil
-	case (c.Action == ActLanguage || c.Action == ActPrivacy || c.Action == ActFollow) && len(f) == 2:
+	case (c.Action == ActLanguage || c.Action == ActPrivacy || c.Action == ActFollow || c.Action == ActZone) && len(f) == 2:
 		c.Value = f[1]
 		return c, nil
 	case (c.Action == ActMenu || c.Action == ActResume) && len(f) == 1:

@@ -121,7 +121,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 
 // Commands lists the commands the engine understands, for the bot's menu.
 // Each has its description under the message ID "command.<name>".
-var Commands = []string{"start", "menu", "language", "reminders", "privacy", "help"}
+var Commands = []string{"start", "menu", "language", "reminders", "timezone", "privacy", "help"}
 
 // handleGroup answers a command in a group with a pointer to a private
 // chat, and ignores everything else there. It keeps nothing about the

@@ -21,6 +21,7 @@ func EngineMessageIDs() []string {
 		"remind.offer", "remind.when", "remind.set", "remind.followup", "remind.done", "remind.again",
 		"remind.stop", "remind.stopped", "remind.completed", "remind.deadline.offer", "remind.deadline.set",
 		"remind.deadline.already", "remind.deadline.over", "remind.list", "remind.none", "remind.cancel",
+		"settings.timezone", "settings.timezone.set",
 	}
 	for _, d := range followupDays {
 		ids = append(ids, "remind.in"+strconv.Itoa(d))

@@ -44,7 +44,7 @@ func (t *turn) reminderButton(cb Callback) {
 			data := Callback{Action: ActRemind, Flow: f.ID, Version: f.Version, Step: cb.Step, Value: strconv.Itoa(days)}.String()
 			row = append(row, Button{Label: t.tr("remind.in"+strconv.Itoa(days), nil), Data: data})
 		}
-		t.say(t.tr("remind.when", nil), [][]Button{row})
+		t.say(t.tr("remind.when", map[string]any{"Zone": zoneName(t.tz())}), [][]Button{row})
 	case ActRemind:
 		f := t.e.content.Flows[cb.Flow]
 		days, err := strconv.Atoi(cb.Value)

@@ -248,3 +248,33 @@ func loadFixture(t *testing.T) *flows.Content {
 	}
 	return c
 }
+
+// TestTimezoneSetting: /timezone changes the zone; quiet hours and the
+// user's pending reminders follow it.
+func TestTimezoneSetting(t *testing.T) {
+	c := &clock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	e, st := newEngineAt(t, c.now)
+	chat := toResult(t, e)
+	chat.Do(t.Context(), "[⏰ Remind me to do this]")
+	chat.Do(t.Context(), "[In 1 week]")
+	got := joined(chat.Do(t.Context(), "/timezone"))
+	if !strings.Contains(got, "<b>Berlin</b>") || !strings.Contains(got, "[✓ Berlin · 13:00") || !strings.Contains(got, "[Kabul · 16:30") {
+		t.Fatalf("/timezone: %s", got)
+	}
+	got = joined(chat.Do(t.Context(), "[Kabul · 16:30]"))
+	if !strings.Contains(got, "your time zone is now Kabul") {
+		t.Errorf("choosing Kabul: %s", got)
+	}
+	rs, _ := st.Reminders(t.Context(), 7)
+	if len(rs) != 1 || rs[0].TZ != "Asia/Kabul" {
+		t.Fatalf("reminder after the change: %+v", rs)
+	}
+	// Due at 13:00 Berlin = 16:30 in Kabul: fine. But at 17:00 UTC (21:30
+	// in Kabul) it would be quiet there, though not in Berlin.
+	c.t = time.Date(2026, 12, 1, 17, 0, 0, 0, time.UTC)
+	rs[0].Due = c.t
+	st.Save(t.Context(), flows.Session{Chat: 99}, nil, flows.ReminderChange{Put: &rs[0]})
+	if out := dispatch(t, e, st, c, chat); out != "" {
+		t.Errorf("a reminder went out at 21:30 in Kabul: %s", out)
+	}
+}

@@ -174,6 +174,8 @@ func (t *turn) command() {
 		t.privacy()
 	case "reminders":
 		t.listReminders()
+	case "timezone":
+		t.timezonePicker()
 	case "export":
 		t.export()
 	case "delete":
@@ -335,6 +337,8 @@ func (t *turn) button() {
 		}
 	case ActOffer, ActRemind, ActFollow, ActReminder:
 		t.reminderButton(cb)
+	case ActZone:
+		t.setTimezone(cb.Value)
 	case ActBack:
 		f := t.e.content.Flows[s.Flow]
 		if s.Paused || f == nil || !t.current(f, cb) {

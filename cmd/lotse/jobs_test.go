@@ -127,3 +127,36 @@ func TestScheduledBackups(t *testing.T) {
 		t.Errorf("restored session %+v (ok %v)", s, ok)
 	}
 }
+
+func TestRemindersList(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "lotse.db")
+	db, err := store.Open(dbPath, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)
+	db.Save(t.Context(), flows.Session{Chat: 5}, nil,
+		flows.ReminderChange{Put: &flows.Reminder{Chat: 5, Kind: flows.KindFollowup, Flow: "recognition", Step: "result", Due: due, TZ: "Europe/Berlin"}},
+		flows.ReminderChange{Put: &flows.Reminder{Chat: 6, Kind: flows.KindDeadline, Deadline: "grant", Due: due.AddDate(0, 6, 0), TZ: "Asia/Kabul"}})
+	var out, errOut bytes.Buffer
+	if code := run(t.Context(), []string{"reminders", "list", "-db", dbPath}, nil, &out, &errOut, env(nil)); code != 1 ||
+		!strings.Contains(errOut.String(), "in use by a running lotse") {
+		t.Errorf("list while the database is open: exit %d, %q", code, errOut.String())
+	}
+	db.Close()
+	out.Reset()
+	if code := run(t.Context(), []string{"reminders", "list", "-db", dbPath}, nil, &out, &errOut, env(nil)); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if got := out.String(); !strings.Contains(got, "2026-12-01T07:00:00Z  followup  recognition/result  5") || !strings.Contains(got, "grant") || !strings.Contains(got, "2 pending") {
+		t.Errorf("list:\n%s", got)
+	}
+	out.Reset()
+	run(t.Context(), []string{"reminders", "list", "-db", dbPath, "--due-before", "2027-01-01"}, nil, &out, &errOut, env(nil))
+	if got := out.String(); strings.Contains(got, "grant") || !strings.Contains(got, "1 pending") {
+		t.Errorf("--due-before 2027-01-01:\n%s", got)
+	}
+	if code := run(t.Context(), []string{"reminders"}, nil, &out, &errOut, env(nil)); code != 2 {
+		t.Errorf("reminders without list: exit %d", code)
+	}
+}

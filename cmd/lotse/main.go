@@ -48,6 +48,7 @@ const usage = `Usage:
   lotse backup FILE  write a consistent copy of the database to FILE (mode 0600; while lotse is not running)
   lotse check        validate the content (flows, catalogues, texts) as the tests do; see lotse check -h
   lotse graph        draw the flows as Mermaid or DOT diagrams; see lotse graph -h
+  lotse reminders list [--due-before T]  print the pending reminders (while lotse is not running)
   lotse version      print the version
   lotse help         print this help
 
@@ -87,6 +88,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return runBackup(ctx, args[1:], stderr, getenv)
 		case "check":
 			return runCheck(ctx, args[1:], stdout, stderr)
+		case "reminders":
+			return runReminders(ctx, args[1:], stdout, stderr, getenv)
 		case "graph":
 			return runGraph(ctx, args[1:], stdout, stderr)
 		default:
