@@ -69,3 +69,35 @@ func BenchmarkSession(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDueReminders measures finding the due reminders among 1,000,000
+// stored ones (spread over a year; 1,000 of them due now): one range scan
+// of the due index.
+func BenchmarkDueReminders(b *testing.B) {
+	db, err := store.Open(filepath.Join(b.TempDir(), "lotse.db"), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	const total, due, batch = 1_000_000, 1_000, 50_000
+	for start := 0; start < total; start += batch {
+		changes := make([]flows.ReminderChange, 0, batch)
+		for i := start; i < start+batch; i++ {
+			at := now.Add(time.Duration(i-due+1) * 31 * time.Second) // the first 1,000 are due
+			changes = append(changes, flows.ReminderChange{Put: &flows.Reminder{Chat: int64(i), Kind: flows.KindFollowup,
+				Flow: "recognition", Step: "result", Due: at, TZ: "Europe/Berlin"}})
+		}
+		if err := db.Save(ctx, flows.Session{Chat: -1}, nil, changes...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		rs, err := db.DueReminders(ctx, now, 500)
+		if err != nil || len(rs) != 500 {
+			b.Fatalf("%d due, %v", len(rs), err)
+		}
+	}
+}
