@@ -169,8 +169,9 @@ type job struct {
 	done    func() // called once the event is committed; may be nil
 }
 
-// Run polls Telegram and handles updates until ctx ends or Telegram
-// refuses to go on (ErrUnauthorized, ErrConflict). On the way out it stops
+// Run receives updates (long polling, or the webhook when WebhookURL is
+// set) and handles them until ctx ends or Telegram refuses to go on
+// (ErrUnauthorized, ErrConflict). A Bot runs once. On the way out it stops
 // polling, lets the workers finish what they hold, delivers what they
 // committed (both bounded by ShutdownTimeout; what is left stays in the
 // outbox), and confirms the handled updates to Telegram.

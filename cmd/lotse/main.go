@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // time zones for reminders, also in minimal containers
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -68,6 +69,7 @@ Environment:
   LOTSE_BACKUP_DIR       a running lotse writes a backup here on LOTSE_BACKUP_CRON (keeps the newest 14)
   LOTSE_BACKUP_CRON      when (default "CRON_TZ=Europe/Berlin 0 3 * * *")
   LOTSE_REMINDER_CRON    how often to look for due reminders (default every minute, Berlin time)
+  LOTSE_REMINDER_GRACE   how late a reminder may still go out after downtime (default 6h)
   LOTSE_ADMINS           Telegram user IDs (comma-separated) that may use admin commands (/stats)
   LOTSE_SEND_RATE        messages per second overall (default 30, Telegram's limit; "off" for none)
   LOTSE_CHAT_RATE        messages per second and chat (default 1, short bursts allowed; "off" for none)
@@ -142,6 +144,7 @@ type config struct {
 	BackupDir       string
 	BackupSpec      string
 	ReminderSpec    string
+	ReminderGrace   time.Duration
 }
 
 func configFrom(getenv func(string) string) config {
@@ -163,6 +166,9 @@ func configFrom(getenv func(string) string) config {
 	c.WebhookURL, c.WebhookListen, c.WebhookSecret = getenv("LOTSE_WEBHOOK_URL"), getenv("LOTSE_WEBHOOK_LISTEN"), getenv("LOTSE_WEBHOOK_SECRET")
 	if c.WebhookListen == "" {
 		c.WebhookListen = ":8443"
+	}
+	if d, err := time.ParseDuration(getenv("LOTSE_REMINDER_GRACE")); err == nil && d > 0 {
+		c.ReminderGrace = d
 	}
 	c.ReminderSpec = getenv("LOTSE_REMINDER_CRON")
 	if c.ReminderSpec == "" {
@@ -269,7 +275,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, s
 		}
 	}()
 	engine, err := flows.NewEngine(flows.Config{Content: flowSet, Store: db, Translator: cat, Logger: log,
-		RetentionMonths: cfg.RetentionMonths, Admins: cfg.Admins, Stats: db})
+		RetentionMonths: cfg.RetentionMonths, Admins: cfg.Admins, Stats: db, ReminderGrace: cfg.ReminderGrace})
 	if err != nil {
 		return err
 	}
