@@ -185,19 +185,11 @@ func (h *harness) settle(u int) {
 // press presses the newest button with the given callback data in chat.
 func (h *harness) press(chat int64, data string) int {
 	h.t.Helper()
-	msgs := h.srv.Messages(chat)
-	for i := len(msgs) - 1; i >= 0; i-- {
-		for _, row := range msgs[i].Keyboard {
-			for _, b := range row {
-				if b.CallbackData == data {
-					u, _ := h.srv.PressButton(chat, msgs[i].ID, data)
-					return u
-				}
-			}
-		}
+	u, _, ok := h.srv.PressData(chat, data)
+	if !ok {
+		h.t.Fatalf("no button %q in chat %d; last message: %q", data, chat, last(h.srv, chat))
 	}
-	h.t.Fatalf("no button %q in chat %d; last message: %q", data, chat, last(h.srv, chat))
-	return 0
+	return u
 }
 
 func last(srv *telegramtest.Server, chat int64) string {

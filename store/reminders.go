@@ -119,9 +119,9 @@ func (db *DB) Reminders(ctx context.Context, chat int64) ([]flows.Reminder, erro
 		rems := tx.Bucket(bucketReminders)
 		c := tx.Bucket(bucketChatRem).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			var r flows.Reminder
-			if err := json.Unmarshal(rems.Get(k[8:]), &r); err != nil {
-				return fmt.Errorf("reminder %x: %w", k[8:], err)
+			r, err := decodeReminder(rems, k[8:])
+			if err != nil {
+				return err
 			}
 			out = append(out, r)
 		}
@@ -132,6 +132,16 @@ func (db *DB) Reminders(ctx context.Context, chat int64) ([]flows.Reminder, erro
 	}
 	sortByDue(out)
 	return out, nil
+}
+
+// decodeReminder reads the reminder with the given ID (8 bytes) from the
+// reminders bucket.
+func decodeReminder(rems *bolt.Bucket, id []byte) (flows.Reminder, error) {
+	var r flows.Reminder
+	if err := json.Unmarshal(rems.Get(id), &r); err != nil {
+		return r, fmt.Errorf("reminder %x: %w", id, err)
+	}
+	return r, nil
 }
 
 func sortByDue(rs []flows.Reminder) {
@@ -175,9 +185,9 @@ func (db *DB) DueReminders(ctx context.Context, t time.Time, limit int) ([]flows
 		rems := tx.Bucket(bucketReminders)
 		c := tx.Bucket(bucketDue).Cursor()
 		for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= end && len(out) < limit; k, _ = c.Next() {
-			var r flows.Reminder
-			if err := json.Unmarshal(rems.Get(k[8:]), &r); err != nil {
-				return fmt.Errorf("reminder %x: %w", k[8:], err)
+			r, err := decodeReminder(rems, k[8:])
+			if err != nil {
+				return err
 			}
 			out = append(out, r)
 		}

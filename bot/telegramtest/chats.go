@@ -517,3 +517,21 @@ func (s *Server) SetUser(u User) {
 	c.mu.Unlock()
 	s.changed.broadcast()
 }
+
+// PressData presses the button with the given callback data on the newest
+// bot message in chatID that shows it, as a user scrolling up would. ok is
+// false if no message shows such a button.
+func (s *Server) PressData(chatID int64, data string) (updateID int, queryID string, ok bool) {
+	msgs := s.Messages(chatID)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		for _, row := range msgs[i].Keyboard {
+			for _, b := range row {
+				if b.CallbackData == data {
+					updateID, queryID = s.PressButton(chatID, msgs[i].ID, data)
+					return updateID, queryID, true
+				}
+			}
+		}
+	}
+	return 0, "", false
+}

@@ -116,27 +116,10 @@ func openContent(dir string) (contentSource, error) {
 	return contentSource{flows: os.DirFS(flowsDir), texts: os.DirFS(textsDir), flowsDir: flowsDir, textsDir: textsDir}, nil
 }
 
-// problem is one problem found by "lotse check", with the file named as
-// the user knows it.
-type problem struct {
-	file string
-	line int
-	msg  string
-}
-
-// String formats the problem as "file:line: message", without the line
-// when it is unknown.
-func (p problem) String() string {
-	if p.line > 0 {
-		return fmt.Sprintf("%s:%d: %s", p.file, p.line, p.msg)
-	}
-	return p.file + ": " + p.msg
-}
-
 // checkContent runs every check on src and returns the problems, sorted by
 // file and line, and a summary of what was checked.
-func checkContent(src contentSource, now time.Time, maxAge age) ([]problem, string) {
-	var ps []problem
+func checkContent(src contentSource, now time.Time, maxAge age) ([]flows.Problem, string) {
+	var ps []flows.Problem
 	in := func(dir, file string) string {
 		if file == "" || file == "content" { // the whole folder, not a file
 			return dir
@@ -149,50 +132,50 @@ func checkContent(src contentSource, now time.Time, maxAge age) ([]problem, stri
 		ps = append(ps, loadProblem(src, err))
 	} else {
 		for _, p := range c.Check() {
-			ps = append(ps, problem{file: in(src.flowsDir, p.File), line: p.Line, msg: p.Msg})
+			ps = append(ps, flows.Problem{File: in(src.flowsDir, p.File), Line: p.Line, Msg: p.Msg})
 		}
 		for _, p := range staleSources(c, src.flows, now, maxAge) {
-			ps = append(ps, problem{file: in(src.flowsDir, p.File), line: p.Line, msg: p.Msg})
+			ps = append(ps, flows.Problem{File: in(src.flowsDir, p.File), Line: p.Line, Msg: p.Msg})
 		}
 		summary = append(summary, count(len(c.Flows), "flow"), count(len(c.Sources), "source"), count(len(c.Catalogs), "catalogue"))
 	}
 	for _, p := range locales.Lint(src.texts) {
-		ps = append(ps, problem{file: in(src.textsDir, p.File), line: p.Line, msg: p.Msg})
+		ps = append(ps, flows.Problem{File: in(src.textsDir, p.File), Line: p.Line, Msg: p.Msg})
 	}
 	if c != nil {
 		used := append(c.MessageIDs(), flows.EngineMessageIDs()...)
 		for _, p := range locales.CheckUsage(src.texts, used) {
-			ps = append(ps, problem{file: in(src.textsDir, p.File), line: p.Line, msg: p.Msg})
+			ps = append(ps, flows.Problem{File: in(src.textsDir, p.File), Line: p.Line, Msg: p.Msg})
 		}
 	}
 	if cat, err := locales.Load(src.texts); err == nil {
 		summary = append(summary, "texts in "+count(len(cat.Languages()), "language"))
 	}
-	slices.SortStableFunc(ps, func(a, b problem) int {
-		if c := strings.Compare(a.file, b.file); c != 0 {
+	slices.SortStableFunc(ps, func(a, b flows.Problem) int {
+		if c := strings.Compare(a.File, b.File); c != 0 {
 			return c
 		}
-		return a.line - b.line
+		return a.Line - b.Line
 	})
 	return ps, strings.Join(summary, ", ")
 }
 
 // loadProblem turns an error of flows.Load ("name:line: message",
 // "name: message" or anything else) into a problem naming the file.
-func loadProblem(src contentSource, err error) problem {
+func loadProblem(src contentSource, err error) flows.Problem {
 	msg := err.Error()
 	if name, rest, ok := strings.Cut(msg, ":"); ok {
 		if _, statErr := fs.Stat(src.flows, name); statErr == nil {
-			p := problem{file: filepath.Join(src.flowsDir, filepath.FromSlash(name)), msg: strings.TrimSpace(rest)}
+			p := flows.Problem{File: filepath.Join(src.flowsDir, filepath.FromSlash(name)), Msg: strings.TrimSpace(rest)}
 			if n, after, ok := strings.Cut(rest, ":"); ok {
 				if line, err := strconv.Atoi(n); err == nil {
-					p.line, p.msg = line, strings.TrimSpace(after)
+					p.Line, p.Msg = line, strings.TrimSpace(after)
 				}
 			}
 			return p
 		}
 	}
-	return problem{file: src.flowsDir, msg: msg}
+	return flows.Problem{File: src.flowsDir, Msg: msg}
 }
 
 // staleSources reports the sources last checked before now minus maxAge.

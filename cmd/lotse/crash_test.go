@@ -141,20 +141,6 @@ func TestCrashUnderLoad(t *testing.T) {
 		}
 		return j == len(want)
 	}
-	press := func(chat int64, data string) (int, bool) {
-		msgs := srv.Messages(chat)
-		for i := len(msgs) - 1; i >= 0; i-- {
-			for _, row := range msgs[i].Keyboard {
-				for _, b := range row {
-					if b.CallbackData == data {
-						u, _ := srv.PressButton(chat, msgs[i].ID, data)
-						return u, true
-					}
-				}
-			}
-		}
-		return 0, false
-	}
 
 	// The users talk, each waiting for the bot's answer like a person.
 	var wg sync.WaitGroup
@@ -164,7 +150,7 @@ func TestCrashUnderLoad(t *testing.T) {
 			var want []string
 			for i, s := range u.script {
 				if s.press != "" {
-					if _, ok := press(u.chat, s.press); !ok {
+					if _, _, ok := srv.PressData(u.chat, s.press); !ok {
 						errs <- fmt.Sprintf("user %d step %d: no button %q", u.chat, i, s.press)
 						return
 					}

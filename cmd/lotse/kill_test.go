@@ -112,19 +112,11 @@ func TestSurvivesSIGKILL(t *testing.T) {
 	}
 	press := func(data string) int {
 		t.Helper()
-		msgs := srv.Messages(chat)
-		for i := len(msgs) - 1; i >= 0; i-- {
-			for _, row := range msgs[i].Keyboard {
-				for _, b := range row {
-					if b.CallbackData == data {
-						u, _ := srv.PressButton(chat, msgs[i].ID, data)
-						return u
-					}
-				}
-			}
+		u, _, ok := srv.PressData(chat, data)
+		if !ok {
+			t.Fatalf("no button %q", data)
 		}
-		t.Fatalf("no button %q", data)
-		return 0
+		return u
 	}
 
 	c := startChild(t, bin, srv.Endpoint(), db)
