@@ -179,7 +179,12 @@ func (b *Bot) Run(ctx context.Context) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 
+	// The queues exist before anything can dispatch (Submit may be called
+	// as soon as Ready is closed, before the workers run).
 	queues := make([]chan job, b.cfg.Workers)
+	for i := range queues {
+		queues[i] = make(chan job, 64)
+	}
 	var mu sync.Mutex // guards closed: no dispatch after the queues close
 	closed := false
 	dispatch := func(j job) {
@@ -223,7 +228,6 @@ func (b *Bot) Run(ctx context.Context) error {
 
 	var workers sync.WaitGroup
 	for i := range queues {
-		queues[i] = make(chan job, 64)
 		workers.Go(func() {
 			for j := range queues[i] {
 				b.process(workCtx, snd, j)
