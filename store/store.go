@@ -43,8 +43,9 @@ type Options struct {
 
 // DB is an open Lotse database. It is safe for concurrent use.
 type DB struct {
-	bolt *bolt.DB
-	path string
+	bolt   *bolt.DB
+	path   string
+	writes *committer // group commit for Save, Delete and Ack
 }
 
 var (
@@ -71,6 +72,7 @@ func Open(path string, opts Options) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	db.writes = newCommitter(b)
 	return db, nil
 }
 
@@ -94,8 +96,9 @@ func (db *DB) init() error {
 // Path returns the file's path.
 func (db *DB) Path() string { return db.path }
 
-// Close closes the database.
+// Close closes the database, after the writes already under way.
 func (db *DB) Close() error {
+	db.writes.close()
 	if err := db.bolt.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", db.path, err)
 	}
@@ -135,7 +138,7 @@ func (db *DB) Delete(ctx context.Context, chat int64, replies []flows.Reply) err
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("delete chat: %w", err)
 	}
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.writes.update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketSessions).Delete(u64(uint64(chat))); err != nil {
 			return err
 		}
@@ -200,7 +203,16 @@ func (db *DB) Save(ctx context.Context, s flows.Session, replies []flows.Reply, 
 	if err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
+	var fresh []*flows.Reminder // new reminders: their IDs come from this transaction
+	for _, c := range changes {
+		if c.Put != nil && c.Put.ID == 0 {
+			fresh = append(fresh, c.Put)
+		}
+	}
+	err = db.writes.update(func(tx *bolt.Tx) error {
+		for _, r := range fresh {
+			r.ID = 0 // a retry after a rollback must not keep a rolled-back ID
+		}
 		if err := tx.Bucket(bucketSessions).Put(u64(uint64(s.Chat)), sv); err != nil {
 			return err
 		}
@@ -264,7 +276,7 @@ func (db *DB) Ack(ctx context.Context, id uint64) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("ack reply %d: %w", id, err)
 	}
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.writes.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketOutbox).Delete(u64(id))
 	})
 	if err != nil {

@@ -73,6 +73,17 @@ func TestSessionRoundTripAndReopen(t *testing.T) {
 	}
 }
 
+func TestCloseTwiceAndWriteAfterClose(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "lotse.db"))
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db.Close() // harmless
+	if err := db.Save(t.Context(), flows.Session{Chat: 1}, nil); err == nil {
+		t.Error("Save after Close succeeded")
+	}
+}
+
 func TestFileMode(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "lotse.db")
 	open(t, path).Close()
