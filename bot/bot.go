@@ -127,7 +127,12 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		cfg.ShutdownTimeout = 10 * time.Second
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{}
+		// Keep enough idle connections for the concurrent sends, callback
+		// answers and the long poll: Go's default keeps 2 per host, and the
+		// rest would be dialled again for every request.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = 128, 64
+		cfg.HTTPClient = &http.Client{Transport: t}
 	}
 	if cfg.GlobalRate == 0 {
 		cfg.GlobalRate, cfg.GlobalBurst = 30, max(cfg.GlobalBurst, 30)

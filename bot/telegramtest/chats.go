@@ -244,19 +244,29 @@ func (s *Server) sendMessage(_ context.Context, r *request) response {
 	}
 	replyTo, allowMissing := replyTarget(r)
 
+	resp, sent := s.storeSent(c, r, plain, ents, mk, replyTo, allowMissing)
+	if sent != nil && s.cfg.onSend != nil {
+		s.cfg.onSend(c.id, *sent)
+	}
+	return resp
+}
+
+// storeSent records a message the bot sent; it returns the message when
+// it was accepted.
+func (s *Server) storeSent(c *chat, r *request, plain string, ents json.RawMessage, mk *markup, replyTo int, allowMissing bool) (response, *Message) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.blocked {
-		return response{err: c.blockedError(), injected: true}
+		return response{err: c.blockedError(), injected: true}, nil
 	}
 	if replyTo != 0 && c.live(replyTo) == nil {
 		if !allowMissing {
-			return errResponse(&apiError{Code: 400, Description: DescReplyNotFound})
+			return errResponse(&apiError{Code: 400, Description: DescReplyNotFound}), nil
 		}
 		replyTo = 0
 	}
 	if err := s.checkFlood(c); err != nil {
-		return response{err: err, injected: true}
+		return response{err: err, injected: true}, nil
 	}
 	m := &msg{
 		Message: Message{
@@ -271,7 +281,8 @@ func (s *Server) sendMessage(_ context.Context, r *request) response {
 	c.sent = append(c.sent, m.RawText)
 	resp := okResult(c.wire(m, true))
 	s.changed.broadcast()
-	return resp
+	sent := m.Message
+	return resp, &sent
 }
 
 // editTarget resolves chat_id + message_id of an edit.

@@ -84,7 +84,14 @@ type config struct {
 	maxPoll      time.Duration
 
 	webhookTimeout time.Duration
+	onSend         func(chatID int64, m Message)
 }
+
+// WithOnSend calls f after every message the bot sent (sendMessage
+// accepted), with the chat and the message; f runs on the request's
+// goroutine, outside the server's locks, and must be quick. Load tests use
+// it to time replies without polling.
+func WithOnSend(f func(chatID int64, m Message)) Option { return func(c *config) { c.onSend = f } }
 
 // Option configures a Server.
 type Option func(*config)
