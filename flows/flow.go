@@ -2,6 +2,7 @@ package flows
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -119,14 +120,7 @@ func (c Cond) Holds(answers map[string]string) bool {
 type Values []string
 
 // Contains reports whether v is one of the values.
-func (vs Values) Contains(v string) bool {
-	for _, x := range vs {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
+func (vs Values) Contains(v string) bool { return slices.Contains(vs, v) }
 
 // UnmarshalTOML accepts a string or an array of strings.
 func (vs *Values) UnmarshalTOML(v any) error {

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"html"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,7 +49,7 @@ func (t *turn) reminderButton(cb Callback) {
 	case ActRemind:
 		f := t.e.content.Flows[cb.Flow]
 		days, err := strconv.Atoi(cb.Value)
-		if f == nil || f.Version != cb.Version || f.Step(cb.Step) == nil || f.Step(cb.Step).Followup == nil || !contains(intsToStrings(followupDays), cb.Value) || err != nil {
+		if f == nil || f.Version != cb.Version || f.Step(cb.Step) == nil || f.Step(cb.Step).Followup == nil || err != nil || !slices.Contains(followupDays, days) {
 			t.expired()
 			return
 		}
@@ -236,12 +237,4 @@ func (t *turn) tz() string {
 // date shows a time as a date in the user's zone.
 func (t *turn) date(d time.Time) string {
 	return d.In(location(t.tz())).Format("2006-01-02")
-}
-
-func intsToStrings(xs []int) []string {
-	out := make([]string, len(xs))
-	for i, x := range xs {
-		out[i] = strconv.Itoa(x)
-	}
-	return out
 }

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"html"
+	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -50,7 +51,7 @@ func (t *turn) showResult(f *Flow, st *Step) {
 		}
 		parts = append(parts, t.tr(b.Text, data))
 		for _, id := range b.Sources {
-			if !contains(cited, id) {
+			if !slices.Contains(cited, id) {
 				cited = append(cited, id)
 			}
 		}
@@ -173,15 +174,6 @@ func VisibleLen(s string) int {
 		i += size
 	}
 	return n
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // data returns the placeholders for a flow's texts: each answer as the
