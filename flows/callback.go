@@ -23,6 +23,8 @@ const (
 	ActFollow   = "s" // subscribe to deadline Value
 	ActReminder = "n" // reminder ID: Value done, week (again in a week) or stop
 	ActZone     = "z" // time zone number Value of TimeZones
+	ActDetails  = "d" // show the details blocks of result Step of Flow (Version)
+	ActInfo     = "i" // show Flow's (Version) info Value: terms or people
 )
 
 // Callback is the decoded callback data of a button.
@@ -44,8 +46,10 @@ func (c Callback) String() string {
 	switch c.Action {
 	case ActChoose, ActRemind:
 		return c.Action + ":" + c.Flow + ":" + strconv.Itoa(c.Version) + ":" + c.Step + ":" + c.Value
-	case ActBack, ActOffer:
+	case ActBack, ActOffer, ActDetails:
 		return c.Action + ":" + c.Flow + ":" + strconv.Itoa(c.Version) + ":" + c.Step
+	case ActInfo:
+		return c.Action + ":" + c.Flow + ":" + strconv.Itoa(c.Version) + ":" + c.Value
 	case ActReminder:
 		return c.Action + ":" + strconv.FormatUint(c.ID, 10) + ":" + c.Value
 	case ActFlow:
@@ -75,8 +79,11 @@ func ParseCallback(data string) (Callback, error) {
 	case (c.Action == ActChoose || c.Action == ActRemind) && len(f) == 5:
 		c.Flow, c.Step, c.Value = f[1], f[3], f[4]
 		return c, c.parseVersion(f[2])
-	case (c.Action == ActBack || c.Action == ActOffer) && len(f) == 4:
+	case (c.Action == ActBack || c.Action == ActOffer || c.Action == ActDetails) && len(f) == 4:
 		c.Flow, c.Step = f[1], f[3]
+		return c, c.parseVersion(f[2])
+	case c.Action == ActInfo && len(f) == 4:
+		c.Flow, c.Value = f[1], f[3]
 		return c, c.parseVersion(f[2])
 	case c.Action == ActFlow && len(f) == 2:
 		c.Flow = f[1]

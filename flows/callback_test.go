@@ -16,13 +16,15 @@ var callbackTests = []struct {
 	{flows.Callback{Action: flows.ActBack, Flow: "demo", Version: 12, Step: "job"}, "b:demo:12:job"},
 	{flows.Callback{Action: flows.ActMenu}, "m"},
 	{flows.Callback{Action: flows.ActResume}, "r"},
-	{flows.Callback{Action: flows.ActFlow, Flow: "courses"}, "f:courses"},
+	{flows.Callback{Action: flows.ActFlow, Flow: "language"}, "f:language"},
 	{flows.Callback{Action: flows.ActLanguage, Value: "uk"}, "l:uk"},
 	{flows.Callback{Action: flows.ActPrivacy, Value: "export"}, "p:export"},
 	{flows.Callback{Action: flows.ActOffer, Flow: "recognition", Version: 1, Step: "result"}, "o:recognition:1:result"},
 	{flows.Callback{Action: flows.ActRemind, Flow: "recognition", Version: 1, Step: "result", Value: "14"}, "w:recognition:1:result:14"},
 	{flows.Callback{Action: flows.ActFollow, Value: "grant"}, "s:grant"},
 	{flows.Callback{Action: flows.ActReminder, ID: 18446744073709551615, Value: "week"}, "n:18446744073709551615:week"},
+	{flows.Callback{Action: flows.ActDetails, Flow: "career", Version: 3, Step: "result_grad"}, "d:career:3:result_grad"},
+	{flows.Callback{Action: flows.ActInfo, Flow: "career", Version: 3, Value: "terms"}, "i:career:3:terms"},
 }
 
 func TestCallbackRoundTrip(t *testing.T) {
@@ -42,7 +44,7 @@ func TestParseCallbackRejects(t *testing.T) {
 		"", "x", "c", "c:a:1:b", "c:a:1:b:c:d", "b:a:b:c", "c:a:01:b:c", "c:a:-1:b:c",
 		"m:extra", "f", "l", "l:DE", "c:a:1:b:ü", "c:a:1:b: c", strings.Repeat("m", 65),
 		"f:" + strings.Repeat("a", 63), "c:a:99999999999999999999:b:c", "r:", ":",
-		"n:0:stop", "n:01:stop", "n:18446744073709551616:stop", "n:x:stop", "n:5", "o:a:1", "s",
+		"n:0:stop", "n:01:stop", "d:a:1", "i:a:1", "i:a:x:terms", "d:a:1:b:c", "n:18446744073709551616:stop", "n:x:stop", "n:5", "o:a:1", "s",
 	} {
 		if cb, err := flows.ParseCallback(data); !errors.Is(err, flows.ErrBadCallback) {
 			t.Errorf("ParseCallback(%q) = %+v, %v; want ErrBadCallback", data, cb, err)

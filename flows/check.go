@@ -42,6 +42,9 @@ func (c *Content) Check() []Problem {
 	for _, id := range sortedKeys(c.Sources) {
 		ps = append(ps, c.checkSource(c.Sources[id])...)
 	}
+	for _, id := range sortedKeys(c.Figures) {
+		ps = append(ps, c.checkFigure(c.Figures[id])...)
+	}
 	for _, id := range sortedKeys(c.Catalogs) {
 		ps = append(ps, checkCatalog(c.Catalogs[id])...)
 	}
@@ -88,7 +91,22 @@ func (c *Content) checkFlow(f *Flow) []Problem {
 	if f.Step(f.Start) == nil {
 		bad(lineOfValue(f.src, "start", f.Start), "start step %q does not exist", f.Start)
 	}
+	if f.Terms != nil {
+		for _, m := range c.checkInfo("terms", f.Terms, false) {
+			bad(lineOf(f.src, "terms"), "%s", m)
+		}
+	}
+	if f.People != nil {
+		for _, m := range c.checkInfo("people", f.People, true) {
+			bad(lineOf(f.src, "people"), "%s", m)
+		}
+	}
 	answers := c.answerValues(f)
+	for name := range answers {
+		if c.Figures[name] != nil {
+			bad(1, "answer %q has the name of a figure in %s; rename one of them", name, FiguresFile)
+		}
+	}
 	for _, s := range f.Steps {
 		line := f.line(s.ID)
 		if !idPattern.MatchString(s.ID) {
@@ -165,6 +183,9 @@ func (c *Content) checkStep(f *Flow, s *Step, answers map[string][]string) []str
 		if len(s.Blocks) == 0 {
 			bad("a result needs blocks")
 		}
+		if !slices.ContainsFunc(s.Blocks, func(b Block) bool { return !b.Details && len(b.If) == 0 }) {
+			bad("a result needs a block without details = true and without a condition, so it never shows an empty message")
+		}
 		cited := false
 		for i, b := range s.Blocks {
 			if b.Text == "" {
@@ -181,18 +202,8 @@ func (c *Content) checkStep(f *Flow, s *Step, answers map[string][]string) []str
 		if !cited {
 			bad("a result must cite at least one source")
 		}
-		if fu := s.Followup; fu != nil {
-			if fu.Text == "" {
-				bad("followup has no text")
-			}
-			if len(fu.Sources) == 0 {
-				bad("followup must cite a source")
-			}
-			for _, id := range fu.Sources {
-				if c.Sources[id] == nil {
-					bad("followup cites unknown source %q", id)
-				}
-			}
+		if s.Followup != nil {
+			ms = append(ms, c.checkInfo("followup", s.Followup, true)...)
 		}
 		for _, id := range s.Deadlines {
 			if c.Deadlines[id] == nil {
@@ -338,10 +349,54 @@ func reachable(f *Flow) map[string]bool {
 	return seen
 }
 
+// checkInfo checks a text with sources; needSource says whether it must
+// cite one.
+func (c *Content) checkInfo(what string, in *Info, needSource bool) []string {
+	var ms []string
+	if in.Text == "" {
+		ms = append(ms, what+" has no text")
+	}
+	if needSource && len(in.Sources) == 0 {
+		ms = append(ms, what+" must cite a source")
+	}
+	for _, id := range in.Sources {
+		if c.Sources[id] == nil {
+			ms = append(ms, fmt.Sprintf("%s cites unknown source %q", what, id))
+		}
+	}
+	return ms
+}
+
+// checkFigure checks one yearly amount.
+func (c *Content) checkFigure(f *Figure) []Problem {
+	var ps []Problem
+	bad := func(format string, args ...any) {
+		ps = append(ps, Problem{File: FiguresFile, Line: f.line, Msg: fmt.Sprintf("figure %q: ", f.ID) + fmt.Sprintf(format, args...)})
+	}
+	if !idPattern.MatchString(f.ID) {
+		bad("id: use 1 to 16 of a-z, 0-9, _ starting with a letter")
+	}
+	if f.Amount <= 0 {
+		bad("amount must be above zero")
+	}
+	if f.Unit != "" && f.Unit != "EUR" {
+		bad("unit %q: use \"EUR\" or leave it out", f.Unit)
+	}
+	if f.Year < 2000 || f.Year > 2100 {
+		bad("year %d: the year the amount holds for, e.g. 2026", f.Year)
+	}
+	if f.Source == "" {
+		bad("source is missing")
+	} else if c.Sources[f.Source] == nil {
+		bad("unknown source %q", f.Source)
+	}
+	return ps
+}
+
 func (c *Content) checkSource(s *Source) []Problem {
 	var ps []Problem
 	bad := func(format string, args ...any) {
-		ps = append(ps, Problem{File: SourcesFile, Line: lineOf(c.sourcesSrc, "["+s.ID+"]"), Msg: fmt.Sprintf("source %q: ", s.ID) + fmt.Sprintf(format, args...)})
+		ps = append(ps, Problem{File: s.file, Line: s.line, Msg: fmt.Sprintf("source %q: ", s.ID) + fmt.Sprintf(format, args...)})
 	}
 	if s.Name == "" {
 		bad("name is missing")

@@ -60,6 +60,9 @@ func TestCheck(t *testing.T) {
 		{"unknown type", strings.Replace(okFlow, `type = "choice"`, `type = "quiz"`, 1), okSources, `unknown type "quiz"`},
 		{"impossible condition", strings.Replace(okFlow, "  [[steps.blocks]]\n  text", "  [[steps.blocks]]\n  if = { a = \"y\" }\n  text", 1), okSources, `a = "y" can never hold`},
 		{"branch cycle", strings.Replace(okFlow, `start = "q"`, `start = "b1"`, 1) + "\n[[steps]]\nid = \"b1\"\ntype = \"branch\"\ndefault = \"b2\"\n  [[steps.cases]]\n  if = { a = \"x\" }\n  next = \"q\"\n[[steps]]\nid = \"b2\"\ntype = \"branch\"\ndefault = \"b1\"\n  [[steps.cases]]\n  if = { a = \"x\" }\n  next = \"q\"\n", okSources, "branches lead back"},
+		{"people without source", strings.Replace(okFlow, `start = "q"`, "start = \"q\"\npeople = { text = \"t.p\" }", 1), okSources, "people must cite a source"},
+		{"terms unknown source", strings.Replace(okFlow, `start = "q"`, "start = \"q\"\nterms = { text = \"t.p\", sources = [\"nope\"] }", 1), okSources, `terms cites unknown source "nope"`},
+		{"only details", strings.Replace(okFlow, "  sources = [\"src\"]\n", "  sources = [\"src\"]\n  details = true\n", 1), okSources, "a result needs a block without details"},
 		{"unknown answer", strings.Replace(okFlow, "  [[steps.blocks]]\n  text", "  [[steps.blocks]]\n  if = { b = \"y\" }\n  text", 1), okSources, `answer "b", which no step stores`},
 	}
 	for _, tt := range tests {
@@ -85,6 +88,50 @@ func TestCheck(t *testing.T) {
 			}
 			t.Errorf("Check() = %v, want a problem containing %q", ps, tt.want)
 		})
+	}
+}
+
+func TestCheckFigures(t *testing.T) {
+	tests := []struct{ name, figures, want string }{
+		{"ok", "[fee]\namount = 12.5\nunit = \"EUR\"\nyear = 2026\nsource = \"src\"\n", ""},
+		{"unit", "[fee]\namount = 1\nunit = \"USD\"\nyear = 2026\nsource = \"src\"\n", `figures.toml:1: figure "fee": unit "USD"`},
+		{"year", "[fee]\namount = 1\nyear = 26\nsource = \"src\"\n", "year 26"},
+		{"source", "\n[fee]\namount = 1\nyear = 2026\nsource = \"gone\"\n", `figures.toml:2: figure "fee": unknown source "gone"`},
+		{"amount", "[fee]\nyear = 2026\nsource = \"src\"\n", "amount must be above zero"},
+		{"answer name", "[a]\namount = 1\nyear = 2026\nsource = \"src\"\n", `answer "a" has the name of a figure`},
+	}
+	for _, tt := range tests {
+		c, err := flows.Load(fstest.MapFS{"t.toml": {Data: []byte(okFlow)}, "sources.toml": {Data: []byte(okSources)},
+			"figures.toml": {Data: []byte(tt.figures)}})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		var got []string
+		for _, p := range c.Check() {
+			got = append(got, p.String())
+		}
+		all := strings.Join(got, "\n")
+		if tt.want == "" && all != "" || !strings.Contains(all, tt.want) {
+			t.Errorf("%s: Check() = %q, want %q", tt.name, all, tt.want)
+		}
+	}
+}
+
+func TestSourcesFolder(t *testing.T) {
+	more := "[more]\nname = \"More\"\nurl = \"https://example.org/more\"\nchecked = 2026-11-24\n\n[bad]\nname = \"Bad\"\nurl = \"http://example.org\"\nchecked = 2026-11-24\n"
+	c, err := flows.Load(fstest.MapFS{"t.toml": {Data: []byte(strings.Replace(okFlow, `["src"]`, `["src", "more"]`, 1))},
+		"sources.toml": {Data: []byte(okSources)}, "sources/extra.toml": {Data: []byte(more)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := c.Check()
+	if len(ps) != 1 || ps[0].String() != `sources/extra.toml:6: source "bad": url "http://example.org" is not an https address` {
+		t.Errorf("Check() = %v, want one problem at sources/extra.toml:6", ps)
+	}
+	_, err = flows.Load(fstest.MapFS{"t.toml": {Data: []byte(okFlow)}, "sources.toml": {Data: []byte(okSources)},
+		"sources/dup.toml": {Data: []byte(okSources)}})
+	if err == nil || !strings.Contains(err.Error(), `source id "src" is also used in`) {
+		t.Errorf("Load with a duplicate source ID: err = %v", err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -67,6 +68,8 @@ type Engine struct {
 	admins    []int64
 	stats     StatsSource
 	grace     time.Duration
+	// figs caches the content's figures formatted per language.
+	figs sync.Map
 }
 
 // Config holds what an [Engine] needs. Content, Store and Translator are
@@ -121,7 +124,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 
 // Commands lists the commands the engine understands, for the bot's menu.
 // Each has its description under the message ID "command.<name>".
-var Commands = []string{"start", "menu", "language", "reminders", "timezone", "privacy", "help"}
+var Commands = []string{"start", "menu", "language", "reminders", "timezone", "privacy", "about", "help"}
 
 // handleGroup answers a command in a group with a pointer to a private
 // chat, and ignores everything else there. It keeps nothing about the

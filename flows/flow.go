@@ -19,12 +19,17 @@ const (
 
 // Flow is one guided dialogue, as written in a flow file.
 type Flow struct {
-	ID      string  `toml:"id"`
-	Version int     `toml:"version"`
-	Title   string  `toml:"title"`
-	Menu    int     `toml:"menu"`
-	Start   string  `toml:"start"`
-	Steps   []*Step `toml:"steps"`
+	ID      string `toml:"id"`
+	Version int    `toml:"version"`
+	Title   string `toml:"title"`
+	Menu    int    `toml:"menu"`
+	Start   string `toml:"start"`
+	// Terms, if set, is the flow's "in plain words" explanation of the
+	// German terms it uses; People names advice services a user can talk
+	// to. Both are offered as buttons on the first question and on results.
+	Terms  *Info   `toml:"terms"`
+	People *Info   `toml:"people"`
+	Steps  []*Step `toml:"steps"`
 
 	file  string
 	src   []byte
@@ -52,14 +57,15 @@ type Step struct {
 	Blocks  []Block  `toml:"blocks"`
 	Links   []Link   `toml:"links"`
 	// Followup, on a result, offers a reminder of the task it names.
-	Followup *Followup `toml:"followup"`
+	Followup *Info `toml:"followup"`
 	// Deadlines, on a result, offers reminders of these deadlines.
 	Deadlines []string `toml:"deadlines"`
 }
 
-// Followup is a task a result names that the user may be reminded of:
-// Text is its message ID, Sources back it.
-type Followup struct {
+// Info is a text with the sources that back it: a flow's terms and
+// advice services, or the task a result's follow-up reminder names. Text
+// is a message ID.
+type Info struct {
 	Text    string   `toml:"text"`
 	Sources []string `toml:"sources"`
 }
@@ -88,10 +94,12 @@ type Case struct {
 }
 
 // Block is one paragraph of a result, shown when its condition holds.
+// Details blocks are shown only when the user asks for more details.
 type Block struct {
 	If      Cond     `toml:"if"`
 	Text    string   `toml:"text"`
 	Sources []string `toml:"sources"`
+	Details bool     `toml:"details"`
 }
 
 // Link is a button of a result that opens a web page.
@@ -149,4 +157,23 @@ type Source struct {
 	Name    string    `toml:"name"`
 	URL     string    `toml:"url"`
 	Checked time.Time `toml:"checked"`
+
+	file string // the file that defines it
+	line int
+}
+
+// Figure is an amount that changes from year to year (a salary threshold,
+// the proof of funds, the minimum training pay), kept in one file so an
+// editor updates it in one place. Texts use it as the placeholder
+// {{.<id>}} (the amount, formatted for the user's language) and
+// {{.<id>_year}} (the year it holds for).
+type Figure struct {
+	ID     string  `toml:"-"`
+	Amount float64 `toml:"amount"`
+	// Unit is "EUR" (the amount is followed by " €") or empty.
+	Unit   string `toml:"unit"`
+	Year   int    `toml:"year"`
+	Source string `toml:"source"`
+
+	line int
 }

@@ -22,9 +22,11 @@ type Content struct {
 	Catalogs map[string]*Catalog
 	// Deadlines are the recurring deadlines users may subscribe to.
 	Deadlines map[string]*DeadlineDef
+	// Figures are the yearly amounts texts may use as placeholders.
+	Figures map[string]*Figure
 
 	menu       []*Flow
-	sourcesSrc []byte
+	figuresSrc []byte
 }
 
 // Menu returns the flows of the main menu, in order.
@@ -36,11 +38,20 @@ const SourcesFile = "sources.toml"
 // DeadlinesFile is the name of the file that lists the deadlines.
 const DeadlinesFile = "deadlines.toml"
 
+// FiguresFile is the name of the file that lists the yearly amounts.
+const FiguresFile = "figures.toml"
+
 // CatalogDir is the folder that holds the catalogues.
 const CatalogDir = "catalog"
 
+// SourcesDir is the folder for further source files (sources/<topic>.toml),
+// so that each flow's editor can keep its sources apart. A source ID must
+// be unique across all of them and sources.toml.
+const SourcesDir = "sources"
+
 // Load reads a content folder: every *.toml file at its root is a flow,
-// except sources.toml; catalog/*.toml are catalogues. It returns the first
+// except sources.toml, deadlines.toml and figures.toml; sources/*.toml
+// are further sources and catalog/*.toml catalogues. It returns the first
 // syntax error it finds, with file and line; use [Content.Check] for the
 // rest.
 func Load(fsys fs.FS) (*Content, error) {
@@ -49,6 +60,7 @@ func Load(fsys fs.FS) (*Content, error) {
 		Sources:   map[string]*Source{},
 		Catalogs:  map[string]*Catalog{},
 		Deadlines: map[string]*DeadlineDef{},
+		Figures:   map[string]*Figure{},
 	}
 	names, err := fs.Glob(fsys, "*.toml")
 	if err != nil {
@@ -67,7 +79,22 @@ func Load(fsys fs.FS) (*Content, error) {
 			}
 			continue
 		}
+		if name == FiguresFile {
+			if err := c.loadFigures(fsys, name); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err := c.loadFlow(fsys, name); err != nil {
+			return nil, err
+		}
+	}
+	more, err := fs.Glob(fsys, SourcesDir+"/*.toml")
+	if err != nil {
+		return nil, fmt.Errorf("list sources: %w", err)
+	}
+	for _, name := range more {
+		if err := c.loadSources(fsys, name); err != nil {
 			return nil, err
 		}
 	}
@@ -158,10 +185,26 @@ func (c *Content) loadSources(fsys fs.FS, name string) error {
 	if err != nil {
 		return err
 	}
-	c.sourcesSrc = src
 	for id, s := range m {
-		s.ID = id
+		s.ID, s.file, s.line = id, name, lineOf(src, "["+id+"]")
+		if prev, ok := c.Sources[id]; ok {
+			return fmt.Errorf("%s:%d: source id %q is also used in %s", name, s.line, id, prev.file)
+		}
 		c.Sources[id] = s
+	}
+	return nil
+}
+
+func (c *Content) loadFigures(fsys fs.FS, name string) error {
+	var m map[string]*Figure
+	src, err := decodeFile(fsys, name, &m)
+	if err != nil {
+		return err
+	}
+	c.figuresSrc = src
+	for id, f := range m {
+		f.ID, f.line = id, lineOf(src, "["+id+"]")
+		c.Figures[id] = f
 	}
 	return nil
 }
@@ -264,6 +307,11 @@ func (c *Content) MessageIDs() []string {
 	}
 	for _, f := range c.Flows {
 		add(f.Title)
+		for _, in := range []*Info{f.Terms, f.People} {
+			if in != nil {
+				add(in.Text)
+			}
+		}
 		for _, s := range f.Steps {
 			add(s.Text)
 			add(s.Invalid)

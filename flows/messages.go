@@ -13,7 +13,7 @@ func EngineMessageIDs() []string {
 		"common.menu.hint", "common.back", "common.resume.prompt", "common.resume.continue",
 		"common.resume.today", "common.help", "common.unknown_command", "common.unsupported", "common.use_buttons",
 		"common.expired", "common.flow_updated", "common.understood", "common.chosen",
-		"common.sources", "common.source",
+		"common.sources", "common.source", "common.more", "common.terms.button", "common.people.button", "common.about",
 		"privacy.info", "privacy.export", "privacy.delete", "privacy.export.intro", "privacy.delete.confirm",
 		"privacy.delete.yes", "privacy.delete.no", "privacy.deleted", "privacy.kept",
 		"input.edited", "input.group",

@@ -29,8 +29,33 @@ func (t *turn) buttons(f *Flow, st *Step) [][]Button {
 		data := Callback{Action: ActChoose, Flow: f.ID, Version: f.Version, Step: st.ID, Value: o.ID}.String()
 		rows = append(rows, []Button{{Label: t.tr(o.Label, nil), Data: data}})
 	}
+	if st.ID == f.Start {
+		rows = t.infoRow(rows, f)
+	}
 	return append(rows, t.nav(f, st))
 }
+
+// infoRow adds the flow's "in plain words" and "talk to a person" buttons,
+// if it has them.
+func (t *turn) infoRow(rows [][]Button, f *Flow) [][]Button {
+	var row []Button
+	if f.Terms != nil {
+		row = append(row, Button{Label: t.tr("common.terms.button", nil), Data: Callback{Action: ActInfo, Flow: f.ID, Version: f.Version, Value: InfoTerms}.String()})
+	}
+	if f.People != nil {
+		row = append(row, Button{Label: t.tr("common.people.button", nil), Data: Callback{Action: ActInfo, Flow: f.ID, Version: f.Version, Value: InfoPeople}.String()})
+	}
+	if row == nil {
+		return rows
+	}
+	return append(rows, row)
+}
+
+// The values of an ActInfo callback.
+const (
+	InfoTerms  = "terms"
+	InfoPeople = "people"
+)
 
 func (t *turn) nav(f *Flow, st *Step) []Button {
 	return []Button{
@@ -43,28 +68,72 @@ func (t *turn) nav(f *Flow, st *Step) []Button {
 // they cite, and link buttons. A result too long for one message is split
 // between blocks.
 func (t *turn) showResult(f *Flow, st *Step) {
-	data := t.data(f)
-	var parts, cited []string
-	for _, b := range st.Blocks {
-		if !b.If.Holds(t.s.Answers) {
-			continue
-		}
-		parts = append(parts, t.tr(b.Text, data))
-		for _, id := range b.Sources {
-			if !slices.Contains(cited, id) {
-				cited = append(cited, id)
-			}
-		}
-	}
-	if len(cited) > 0 {
-		parts = append(parts, t.sourceLines(cited))
-	}
+	parts, more := t.blocks(f, st, false)
 	var rows [][]Button
 	for _, l := range st.Links {
 		rows = append(rows, []Button{{Label: t.tr(l.Label, nil), URL: l.URL}})
 	}
+	if more {
+		rows = append(rows, []Button{{Label: t.tr("common.more", nil), Data: Callback{Action: ActDetails, Flow: f.ID, Version: f.Version, Step: st.ID}.String()}})
+	}
+	rows = t.infoRow(rows, f)
 	rows = append(rows, t.reminderOffers(f, st)...)
 	rows = append(rows, t.nav(f, st))
+	t.sayParts(parts, rows)
+}
+
+// showDetails says the details blocks of a result.
+func (t *turn) showDetails(f *Flow, st *Step) {
+	parts, _ := t.blocks(f, st, true)
+	t.sayParts(parts, [][]Button{t.nav(f, st)})
+}
+
+// blocks renders the blocks of a result whose conditions hold, either the
+// main ones or the details, followed by the sources they cite. more
+// reports whether details would hold as well.
+func (t *turn) blocks(f *Flow, st *Step, details bool) (parts []string, more bool) {
+	data := t.data(f)
+	var cited []string
+	for _, b := range st.Blocks {
+		if !b.If.Holds(t.s.Answers) {
+			continue
+		}
+		if b.Details != details {
+			more = more || b.Details
+			continue
+		}
+		parts = append(parts, t.tr(b.Text, data))
+		cited = appendNew(cited, b.Sources...)
+	}
+	if len(cited) > 0 {
+		parts = append(parts, t.sourceLines(cited))
+	}
+	return parts, more
+}
+
+// showInfo says a flow's terms or advice services.
+func (t *turn) showInfo(f *Flow, in *Info) {
+	parts := []string{t.tr(in.Text, t.data(f))}
+	if len(in.Sources) > 0 {
+		parts = append(parts, t.sourceLines(in.Sources))
+	}
+	if st := f.Step(t.s.Step); st != nil && f.ID == t.s.Flow && !t.s.Paused {
+		if st.Type != StepResult {
+			// Questions come back below the explanation, so the
+			// conversation goes on at the bottom of the chat.
+			t.sayParts(parts, nil)
+			t.show(f, st)
+			return
+		}
+		t.sayParts(parts, [][]Button{t.nav(f, st)})
+		return
+	}
+	t.sayParts(parts, [][]Button{{{Label: t.tr("common.menu.button", nil), Data: Callback{Action: ActMenu}.String()}}})
+}
+
+// sayParts says paragraphs in as few messages as fit, with the buttons
+// under the last one.
+func (t *turn) sayParts(parts []string, rows [][]Button) {
 	msgs := pack(parts, maxMessageLen-VisibleLen(t.prefix))
 	for i, m := range msgs {
 		if i == len(msgs)-1 {
@@ -73,6 +142,16 @@ func (t *turn) showResult(f *Flow, st *Step) {
 			t.say(m, nil)
 		}
 	}
+}
+
+// appendNew appends the ids not yet in list.
+func appendNew(list []string, ids ...string) []string {
+	for _, id := range ids {
+		if !slices.Contains(list, id) {
+			list = append(list, id)
+		}
+	}
+	return list
 }
 
 // sourceLines renders the "Sources" paragraph for the cited sources.
@@ -180,10 +259,14 @@ func VisibleLen(s string) int {
 // user will recognise it (an option's or catalogue entry's label in the
 // user's language, or the user's own words), escaped.
 func (t *turn) data(f *Flow) map[string]any {
-	if len(t.s.Answers) == 0 {
+	figs := t.e.figures(t.s.Lang)
+	if len(t.s.Answers) == 0 && len(figs) == 0 {
 		return nil
 	}
-	d := make(map[string]any, len(t.s.Answers))
+	d := make(map[string]any, len(t.s.Answers)+len(figs))
+	for k, v := range figs {
+		d[k] = v
+	}
 	for name, v := range t.s.Answers {
 		d[name] = html.EscapeString(v)
 	}

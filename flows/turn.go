@@ -170,6 +170,9 @@ func (t *turn) command() {
 	case "help":
 		t.prefix = t.tr("common.help", nil)
 		t.reshow()
+	case "about":
+		t.prefix = t.tr("common.about", nil)
+		t.reshow()
 	case "privacy":
 		t.privacy()
 	case "reminders":
@@ -339,6 +342,27 @@ func (t *turn) button() {
 		t.reminderButton(cb)
 	case ActZone:
 		t.setTimezone(cb.Value)
+	case ActDetails:
+		f := t.e.content.Flows[s.Flow]
+		if s.Paused || f == nil || !t.current(f, cb) || f.Step(cb.Step).Type != StepResult {
+			t.expired()
+			return
+		}
+		t.showDetails(f, f.Step(cb.Step))
+	case ActInfo:
+		f := t.e.content.Flows[cb.Flow]
+		if f == nil || f.Version != cb.Version {
+			t.expired()
+			return
+		}
+		switch {
+		case cb.Value == InfoTerms && f.Terms != nil:
+			t.showInfo(f, f.Terms)
+		case cb.Value == InfoPeople && f.People != nil:
+			t.showInfo(f, f.People)
+		default:
+			t.expired()
+		}
 	case ActBack:
 		f := t.e.content.Flows[s.Flow]
 		if s.Paused || f == nil || !t.current(f, cb) {

@@ -78,7 +78,7 @@ func script(v int) []action {
 		{text: "/start"}, {press: "l:en"}, {press: "f:recognition"}, {text: "nurse"},
 		{press: c("origin", "third")}, {press: c("residence", "germany")},
 		{press: fmt.Sprintf("b:recognition:%d:result", v)}, {press: c("residence", "abroad")},
-		{text: "/menu"}, {press: "f:courses"}, {text: "/help"},
+		{text: "/menu"}, {press: "f:language"}, {text: "/help"},
 	}
 }
 

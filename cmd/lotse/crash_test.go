@@ -37,7 +37,7 @@ func crashScript(lang string, v int) []crashStep {
 		{press: fmt.Sprintf("b:recognition:%d:result", v)},
 		{press: c("residence", "germany")},
 		{text: "/menu"},
-		{press: "f:courses"},
+		{press: "f:language"},
 		{text: "/help"},
 	}
 }

@@ -76,7 +76,7 @@ func TestGraphErrors(t *testing.T) {
 		{[]string{"nope"}, 1, `unknown flow "nope"; flows: recognition, `},
 		{[]string{"--format", "svg"}, 2, `unknown format "svg": use mermaid or dot`},
 		{[]string{"--lang", "xx"}, 2, `unknown language "xx"; languages: de, en`},
-		{[]string{"recognition", "dual"}, 2, "name at most one flow"},
+		{[]string{"recognition", "study"}, 2, "name at most one flow"},
 		{[]string{"--content", "testdata/none"}, 2, "is not a folder"},
 		{[]string{"--nope"}, 2, "flag provided but not defined"},
 		{[]string{"-h"}, 0, "Usage: lotse graph"},

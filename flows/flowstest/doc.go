@@ -11,6 +11,7 @@
 //	> nurse             a text message
 //	> [English]         press the button with that label on the newest message showing it
 //	> [@l:en]           press the button with that callback data (scripts that work in any language)
+//	> [!c:x:1:y:z]      press a button with that data on the newest message, shown or not (forged, stale)
 //	> {sticker}         a message the bot cannot read (sticker, photo, …)
 //	< #2 text           message 2 sent; further lines of it are indented
 //	  [Label → data]    its buttons, one keyboard row per line

@@ -36,6 +36,9 @@ func (c *Chat) Do(ctx context.Context, line string) ([]string, error) {
 	case strings.HasPrefix(line, "/"):
 		cmd, args, _ := strings.Cut(line[1:], " ")
 		ev.Kind, ev.Command, ev.Text = flows.KindCommand, cmd, args
+	case strings.HasPrefix(line, "[!") && strings.HasSuffix(line, "]"):
+		// forged or stale data, pressed on the newest message
+		ev.Kind, ev.Data, ev.MessageID = flows.KindButton, line[2:len(line)-1], c.next
 	case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
 		label := line[1 : len(line)-1]
 		msg, b, ok := c.find(label)
