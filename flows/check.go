@@ -148,7 +148,17 @@ func (c *Content) checkStep(f *Flow, s *Step, answers map[string][]string) []str
 	switch s.Type {
 	case StepChoice:
 		needText()
-		if s.Answer == "" {
+		switch {
+		case s.Lookup != "":
+			target("next", s.Next)
+			if c.Catalogs[s.Lookup] == nil {
+				bad("lookup catalogue %q does not exist", s.Lookup)
+			} else if len(s.Entries) == 0 {
+				bad("entries (which catalogue entries to offer) is missing")
+			} else if !slices.ContainsFunc(s.Options, func(o Option) bool { return o.entry }) {
+				bad("entries matches no entry of catalogue %q", s.Lookup)
+			}
+		case s.Answer == "":
 			bad("answer (the name to store the choice under) is missing")
 		}
 		if len(s.Options) == 0 {
@@ -275,11 +285,11 @@ func (c *Content) answerValues(f *Flow) map[string][]string {
 	}
 	for _, s := range f.Steps {
 		switch {
-		case s.Type == StepChoice && s.Answer != "":
+		case s.Type == StepChoice && s.Answer != "" && s.Lookup == "":
 			for _, o := range s.Options {
 				add(s.Answer, o.ID)
 			}
-		case s.Type == StepText && s.Lookup != "":
+		case s.Lookup != "":
 			cat := c.Catalogs[s.Lookup]
 			if cat == nil {
 				continue
@@ -292,6 +302,11 @@ func (c *Content) answerValues(f *Flow) map[string][]string {
 			}
 		case s.Type == StepText && s.Answer != "":
 			out[s.Answer] = nil
+		}
+		for _, o := range s.Options {
+			for k, v := range o.Answers {
+				add(k, v)
+			}
 		}
 	}
 	return out

@@ -49,6 +49,11 @@ type Step struct {
 	Text    string   `toml:"text"`
 	Answer  string   `toml:"answer"`
 	Lookup  string   `toml:"lookup"`
+	// Entries, on a choice step with Lookup, selects the catalogue entries
+	// offered as buttons (those whose answers satisfy it): a list to
+	// browse when typing did not find the right entry. Choosing one is
+	// like typing its name; the buttons lead to Next.
+	Entries Cond `toml:"entries"`
 	Invalid string   `toml:"invalid"`
 	Next    string   `toml:"next"`
 	Default string   `toml:"default"`
@@ -70,11 +75,15 @@ type Info struct {
 	Sources []string `toml:"sources"`
 }
 
-// Option is a button of a choice or text step.
+// Option is a button of a choice or text step. Answers are further
+// answers set when it is chosen.
 type Option struct {
-	ID    string `toml:"id"`
-	Label string `toml:"label"`
-	Next  string `toml:"next"`
+	ID      string            `toml:"id"`
+	Label   string            `toml:"label"`
+	Next    string            `toml:"next"`
+	Answers map[string]string `toml:"answers"`
+
+	entry bool // made from a catalogue entry (see Step.Entries)
 }
 
 // option returns the option with the given ID, or nil.

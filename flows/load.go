@@ -121,6 +121,9 @@ func Load(fsys fs.FS) (*Content, error) {
 		cat.buildIndex()
 	}
 	for _, f := range c.Flows {
+		c.entryOptions(f)
+	}
+	for _, f := range c.Flows {
 		if f.Menu > 0 {
 			c.menu = append(c.menu, f)
 		}
@@ -132,6 +135,24 @@ func Load(fsys fs.FS) (*Content, error) {
 		return c.menu[i].ID < c.menu[j].ID
 	})
 	return c, nil
+}
+
+// entryOptions gives each choice step with a lookup the catalogue entries
+// its Entries condition selects, as options ahead of its own.
+func (c *Content) entryOptions(f *Flow) {
+	for _, s := range f.Steps {
+		cat := c.Catalogs[s.Lookup]
+		if s.Type != StepChoice || cat == nil || len(s.Entries) == 0 {
+			continue
+		}
+		var opts []Option
+		for _, e := range cat.Entries {
+			if s.Entries.Holds(e.Answers) {
+				opts = append(opts, Option{ID: e.ID, Label: e.Label, Next: s.Next, entry: true})
+			}
+		}
+		s.Options = append(opts, s.Options...)
+	}
 }
 
 func decodeFile(fsys fs.FS, name string, v any) ([]byte, error) {

@@ -15,7 +15,7 @@ import (
 
 // TestEveryPath walks every path through every shipped flow, in German
 // and English: every option of every question, and for a question answered
-// by typing, every entry of its catalogue (by its first English name) and
+// by typing, every entry of its catalogue (by its first English or German name) and
 // every button. Each path must end in a result that cites a source, with
 // no dead end on the way (a question without buttons, an expired button,
 // a text left untranslated or a placeholder without a value); the
@@ -152,9 +152,9 @@ func (w *walker) walk(ctx context.Context, path []flows.Event) {
 	}
 	if step.Type == flows.StepText && step.Lookup != "" {
 		for _, entry := range w.set.Catalogs[step.Lookup].Entries {
-			names := entry.Names["en"]
+			names := append(entry.Names["en"], entry.Names["de"]...)
 			if len(names) == 0 {
-				w.t.Fatalf("catalogue entry %q has no English name", entry.ID)
+				w.t.Fatalf("catalogue entry %q has no English or German name", entry.ID)
 			}
 			w.walk(ctx, append(path[:len(path):len(path)], flows.Event{Kind: flows.KindText, Text: names[0]}))
 			n++

@@ -276,7 +276,7 @@ func (t *turn) data(f *Flow) map[string]any {
 			if o := st.option(t.s.Answers[st.Answer]); o != nil {
 				d[st.Answer] = html.EscapeString(t.tr(o.Label, nil))
 			}
-		case st.Type == StepText && st.Lookup != "":
+		case st.Lookup != "":
 			cat := t.e.content.Catalogs[st.Lookup]
 			if e := cat.entry(t.s.Answers[cat.Answer]); e != nil {
 				d[cat.Answer] = html.EscapeString(t.tr(e.Label, nil))

@@ -421,10 +421,7 @@ func (t *turn) text() {
 				return
 			}
 			t.prefix = t.tr("common.understood", map[string]any{"Label": t.tr(entry.Label, nil)})
-			t.setAnswer(cat.Answer, entry.ID)
-			for k, v := range entry.Answers {
-				t.setAnswer(k, v)
-			}
+			t.setEntry(cat, entry.ID)
 			t.advance(f, st, st.Next)
 			return
 		}
@@ -471,10 +468,24 @@ func (t *turn) startFlow(f *Flow) {
 }
 
 func (t *turn) choose(f *Flow, st *Step, o *Option) {
-	if st.Type == StepChoice {
+	switch {
+	case o.entry:
+		t.setEntry(t.e.content.Catalogs[st.Lookup], o.ID)
+	case st.Type == StepChoice:
 		t.setAnswer(st.Answer, o.ID)
 	}
+	for k, v := range o.Answers {
+		t.setAnswer(k, v)
+	}
 	t.advance(f, st, o.Next)
+}
+
+// setEntry stores a catalogue entry as the answer, with its own answers.
+func (t *turn) setEntry(cat *Catalog, id string) {
+	t.setAnswer(cat.Answer, id)
+	for k, v := range cat.entry(id).Answers {
+		t.setAnswer(k, v)
+	}
 }
 
 func (t *turn) setAnswer(name, value string) {
