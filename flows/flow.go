@@ -44,16 +44,16 @@ func (f *Flow) File() string { return f.file }
 
 // Step is one step of a flow. Which fields matter depends on Type.
 type Step struct {
-	ID      string   `toml:"id"`
-	Type    StepType `toml:"type"`
-	Text    string   `toml:"text"`
-	Answer  string   `toml:"answer"`
-	Lookup  string   `toml:"lookup"`
+	ID     string   `toml:"id"`
+	Type   StepType `toml:"type"`
+	Text   string   `toml:"text"`
+	Answer string   `toml:"answer"`
+	Lookup string   `toml:"lookup"`
 	// Entries, on a choice step with Lookup, selects the catalogue entries
 	// offered as buttons (those whose answers satisfy it): a list to
 	// browse when typing did not find the right entry. Choosing one is
 	// like typing its name; the buttons lead to Next.
-	Entries Cond `toml:"entries"`
+	Entries Cond     `toml:"entries"`
 	Invalid string   `toml:"invalid"`
 	Next    string   `toml:"next"`
 	Default string   `toml:"default"`
