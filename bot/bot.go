@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -67,6 +68,9 @@ type Config struct {
 	// so a crash repeats at most one message. A higher window helps a bot
 	// far from Telegram's servers reach the global rate.
 	SendWindow int
+	// Observer is told about updates, sends and errors (metrics); nil
+	// means none.
+	Observer Observer
 }
 
 // Bot is a running Telegram adapter.
@@ -79,6 +83,15 @@ type Bot struct {
 	mu     sync.Mutex // guards submit
 	submit func(context.Context, flows.Event) error
 	ready  chan struct{}
+
+	// For metrics and health (observe.go).
+	obs     Observer
+	times   *replyTimes // nil without an Observer
+	lastOK  atomic.Int64
+	snd     atomic.Pointer[sender]
+	pingMu  sync.Mutex // guards pingAt and pingErr
+	pingAt  time.Time
+	pingErr error
 }
 
 // Ready is closed once Run accepts events through Submit.
@@ -143,10 +156,16 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if cfg.SendWindow <= 0 {
 		cfg.SendWindow = 1
 	}
-	b := &Bot{cfg: cfg, log: cfg.Logger, seed: maphash.MakeSeed(), ready: make(chan struct{})}
+	b := &Bot{cfg: cfg, log: cfg.Logger, seed: maphash.MakeSeed(), ready: make(chan struct{}), obs: cfg.Observer}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
+	if b.obs == nil {
+		b.obs = NopObserver{}
+	} else {
+		b.times = &replyTimes{}
+	}
+	b.cfg.HTTPClient = b.observe(cfg.HTTPClient)
 	var me tgbotapi.User
 	err := b.call(ctx, func() (err error) { me, err = b.api(ctx, sendTimeout).GetMe(); return err })
 	if err != nil {
@@ -172,6 +191,8 @@ type job struct {
 	ev      flows.Event
 	queryID string // the callback query to answer, if any
 	done    func() // called once the event is committed; may be nil
+	// received is when the bot got the event (set by dispatch).
+	received time.Time
 }
 
 // Run receives updates (long polling, or the webhook when WebhookURL is
@@ -193,6 +214,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	var mu sync.Mutex // guards closed: no dispatch after the queues close
 	closed := false
 	dispatch := func(j job) {
+		j.received = time.Now()
 		mu.Lock()
 		defer mu.Unlock()
 		if closed {
@@ -204,6 +226,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	snd := newSender(b, b.api(workCtx, sendTimeout), func(chat int64) {
 		dispatch(job{ev: flows.Event{Chat: chat, Kind: flows.KindBlocked}})
 	})
+	b.snd.Store(snd)
 	b.mu.Lock()
 	b.submit = func(ctx context.Context, ev flows.Event) error {
 		for snd.Pending() > maxQueued {

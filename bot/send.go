@@ -36,6 +36,7 @@ func (b *Bot) process(ctx context.Context, snd *sender, j job) {
 	}
 	res, err := b.handle(ctx, j.ev)
 	done()
+	b.handled(j, res, err)
 	if err != nil {
 		b.log.Error("update given up after retries", "update_id", j.ev.UpdateID, "chat", j.ev.Chat, "err", err)
 	}
@@ -56,6 +57,7 @@ func (b *Bot) handle(ctx context.Context, ev flows.Event) (flows.Result, error) 
 			return res, nil
 		}
 		b.log.Warn("handling update failed", "update_id", ev.UpdateID, "chat", ev.Chat, "attempt", attempt+1, "err", err)
+		b.obs.Error(ErrorStore)
 		if !sleep(ctx, time.Duration(attempt+1)*200*time.Millisecond) {
 			break
 		}
@@ -122,6 +124,7 @@ func (b *Bot) ack(ctx context.Context, r flows.Reply) error {
 		return nil
 	}
 	if err := b.cfg.Outbox.Ack(ctx, r.ID); err != nil {
+		b.obs.Error(ErrorStore)
 		b.log.Error("acknowledging a delivered reply failed; it may be sent again after a restart", "reply", r.ID, "err", err)
 		return err
 	}

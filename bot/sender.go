@@ -233,6 +233,7 @@ func (s *sender) finish(q *chatQueue, out outcome, wait time.Duration) {
 func (s *sender) attempt(r flows.Reply, attempts int) (outcome, time.Duration) {
 	_, err := s.api.Request(chattable(r))
 	if err == nil {
+		s.b.sent(r)
 		return delivered, 0
 	}
 	var te *tgbotapi.Error

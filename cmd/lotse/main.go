@@ -73,6 +73,7 @@ Environment:
   LOTSE_ADMINS           Telegram user IDs (comma-separated) that may use admin commands (/stats)
   LOTSE_SEND_RATE        messages per second overall (default 30, Telegram's limit; "off" for none)
   LOTSE_CHAT_RATE        messages per second and chat (default 1, short bursts allowed; "off" for none)
+  LOTSE_HTTP             serve /metrics (Prometheus) and /healthz for operators at this address, e.g. 127.0.0.1:9090 (default off)
 `
 
 // run is the whole program; it returns the exit code (0 ok, 1 failure,
@@ -145,6 +146,7 @@ type config struct {
 	BackupSpec      string
 	ReminderSpec    string
 	ReminderGrace   time.Duration
+	HTTP            string // the operators' listener (/metrics, /healthz); empty: none
 }
 
 func configFrom(getenv func(string) string) config {
@@ -170,6 +172,7 @@ func configFrom(getenv func(string) string) config {
 	if d, err := time.ParseDuration(getenv("LOTSE_REMINDER_GRACE")); err == nil && d > 0 {
 		c.ReminderGrace = d
 	}
+	c.HTTP = strings.TrimSpace(getenv("LOTSE_HTTP"))
 	c.ReminderSpec = getenv("LOTSE_REMINDER_CRON")
 	if c.ReminderSpec == "" {
 		c.ReminderSpec = defaultReminderSpec
@@ -274,6 +277,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, s
 			log.Error("closing the database", "err", err)
 		}
 	}()
+	var o *ops // nil: no LOTSE_HTTP
+	if cfg.HTTP != "" {
+		if o, err = startOps(ctx, cfg.HTTP, db, cfg.Token != "", log); err != nil {
+			return err
+		}
+		defer o.stop()
+	}
 	engine, err := flows.NewEngine(flows.Config{Content: flowSet, Store: db, Translator: cat, Logger: log,
 		RetentionMonths: cfg.RetentionMonths, Admins: cfg.Admins, Stats: db, ReminderGrace: cfg.ReminderGrace})
 	if err != nil {
@@ -296,13 +306,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, s
 		chat := &console.Chat{Handler: engine, Outbox: db, In: stdin, Out: stdout, ID: 1, LangCode: cfg.LangCode}
 		return chat.Run(ctx)
 	}
-	return runTelegram(ctx, cfg, log, engine, db, cat, jobs)
+	return runTelegram(ctx, cfg, log, engine, db, cat, jobs, o)
 }
 
 // defaultReminderSpec looks for due reminders every minute.
 const defaultReminderSpec = "CRON_TZ=Europe/Berlin * * * * *"
 
-func runTelegram(ctx context.Context, cfg config, log *slog.Logger, engine *flows.Engine, db *store.DB, cat *locales.Catalog, jobs *cron.Cron) error {
+func runTelegram(ctx context.Context, cfg config, log *slog.Logger, engine *flows.Engine, db *store.DB, cat *locales.Catalog, jobs *cron.Cron, o *ops) error {
 	if _, err := cron.ParseStandard(cfg.ReminderSpec); err != nil {
 		return fmt.Errorf("LOTSE_REMINDER_CRON %q: %w", cfg.ReminderSpec, err)
 	}
@@ -310,13 +320,14 @@ func runTelegram(ctx context.Context, cfg config, log *slog.Logger, engine *flow
 		return err
 	}
 	b, err := bot.New(ctx, bot.Config{
-		Token: cfg.Token, Endpoint: cfg.Endpoint, Handler: engine, Outbox: db, Logger: log,
+		Token: cfg.Token, Endpoint: cfg.Endpoint, Handler: o.handler(engine), Outbox: db, Logger: log, Observer: o.observer(),
 		GlobalRate: cfg.SendRate, ChatRate: cfg.ChatRate,
 		WebhookURL: cfg.WebhookURL, WebhookListen: cfg.WebhookListen, WebhookSecret: cfg.WebhookSecret,
 	})
 	if err != nil {
 		return err
 	}
+	o.setBot(b)
 	log.Info("connected to Telegram", "bot", b.Username(), "db", cfg.DB)
 	if err := b.SetCommands(ctx, commandSets(cat)); err != nil {
 		log.Warn("could not register the command menu", "err", err)
@@ -328,7 +339,9 @@ func runTelegram(ctx context.Context, cfg config, log *slog.Logger, engine *flow
 	// up on what fell due while the bot was down.
 	d := &remind.Dispatcher{Store: db, Submit: b.Submit, Logger: log}
 	pass := func() {
-		if _, err := d.Run(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, bot.ErrNotRunning) {
+		n, err := d.Run(ctx)
+		o.remindersDue(n)
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, bot.ErrNotRunning) {
 			log.Error("reminder pass failed", "err", err)
 		}
 	}
