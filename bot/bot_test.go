@@ -31,7 +31,7 @@ const token = "4242:SECRET-token-value"
 // harness runs the real bot (poll loop, workers, engine, bbolt) against the
 // fake Bot API server.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *telegramtest.Server
 	bot    *bot.Bot
 	db     *store.DB
@@ -85,7 +85,7 @@ func setClock(t time.Time) {
 
 // openEngine opens the database at path and an engine on the shipped
 // content.
-func openEngine(t *testing.T, path string, log *slog.Logger) (*store.DB, *flows.Engine) {
+func openEngine(t testing.TB, path string, log *slog.Logger) (*store.DB, *flows.Engine) {
 	t.Helper()
 	set, err := flows.Load(content.Files)
 	if err != nil {
@@ -108,7 +108,7 @@ func openEngine(t *testing.T, path string, log *slog.Logger) (*store.DB, *flows.
 
 // start runs a bot on the database at path until stop or the test's end,
 // without rate limits unless cfg sets them.
-func start(t *testing.T, srv *telegramtest.Server, path string, cfg ...bot.Config) *harness {
+func start(t testing.TB, srv *telegramtest.Server, path string, cfg ...bot.Config) *harness {
 	t.Helper()
 	h := &harness{t: t, srv: srv, logs: &syncBuffer{}, done: make(chan error, 1)}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -180,6 +180,19 @@ func (h *harness) settle(u int) {
 	if !ok {
 		h.t.Fatalf("update %d not settled within 10s\nlog:\n%s", u, h.logs.String())
 	}
+}
+
+// eventually polls cond every few milliseconds until it holds or d has
+// passed, and reports whether it held.
+func eventually(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
 }
 
 // press presses the newest button with the given callback data in chat.
@@ -524,15 +537,21 @@ func TestBlockedUser(t *testing.T) {
 	h.settle(srv.SendText(chat, user(chat, "en"), "/start"))
 	srv.Block(chat)
 	h.settle(srv.SendText(chat, user(chat, "en"), "/menu"))
-	s, ok, err := h.db.Session(context.Background(), chat)
-	if err != nil || !ok || !s.Inactive {
+	// The 403 is acknowledged first; the "blocked" event it raises commits
+	// a moment later through the chat's worker.
+	inactive := func(chat int64) bool {
+		s, ok, err := h.db.Session(context.Background(), chat)
+		return err == nil && ok && s.Inactive
+	}
+	if !eventually(10*time.Second, func() bool { return inactive(chat) }) {
+		s, ok, err := h.db.Session(context.Background(), chat)
 		t.Errorf("after a 403 the session is %+v (ok %v, err %v), want inactive", s, ok, err)
 	}
 
 	const kicked = 6007
 	h.settle(srv.SendText(kicked, user(kicked, "en"), "/start"))
 	h.settle(srv.Kick(kicked))
-	if s, _, _ := h.db.Session(context.Background(), kicked); !s.Inactive {
+	if !eventually(10*time.Second, func() bool { return inactive(kicked) }) {
 		t.Error("a my_chat_member 'kicked' update did not mark the chat inactive")
 	}
 }

@@ -24,13 +24,35 @@ func envInt(name string, def int) int {
 	return def
 }
 
-// TestReminderDrain: N due reminders drain through the real pipeline
-// (dispatcher, workers, engine, bbolt, sender) at the configured global
-// rate, against a server that enforces a slightly higher limit: within 5 %
-// of the rate and without a single 429. CI runs 600 at 60/s; for the
-// figure in the notes: LOTSE_DRAIN_N=100000 LOTSE_DRAIN_RATE=200.
+// TestReminderDrain: due reminders drain through the real pipeline
+// (dispatcher, workers, engine, bbolt, sender) against a server that
+// enforces a slightly higher limit than the configured rate: every one is
+// sent once, never faster than the rate, and without a single 429. How
+// close to the rate the drain gets is a figure, not a pass mark: see
+// BenchmarkReminderDrain.
 func TestReminderDrain(t *testing.T) {
-	n, perSec := envInt("LOTSE_DRAIN_N", 600), envInt("LOTSE_DRAIN_RATE", 60)
+	got, perSec := drain(t, 300, 60)
+	if got > 1.05*float64(perSec) {
+		t.Errorf("drained at %.1f/s, faster than the configured %d/s", got, perSec)
+	}
+}
+
+// BenchmarkReminderDrain measures how close the drain of due reminders
+// gets to the configured rate (reported as %_of_rate). The figure in the
+// notes: LOTSE_DRAIN_N=100000 LOTSE_DRAIN_RATE=200 go test ./bot -run '^$'
+// -bench ReminderDrain -benchtime 1x.
+func BenchmarkReminderDrain(b *testing.B) {
+	for b.Loop() {
+		got, perSec := drain(b, envInt("LOTSE_DRAIN_N", 1000), envInt("LOTSE_DRAIN_RATE", 100))
+		b.ReportMetric(got, "reminders/s")
+		b.ReportMetric(100*got/float64(perSec), "%_of_rate")
+	}
+}
+
+// drain sends n due reminders at perSec per second and returns the rate
+// reached.
+func drain(t testing.TB, n, perSec int) (float64, int) {
+	t.Helper()
 	t.Cleanup(func() { setClock(time.Time{}) })
 	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) // 13:00 in Berlin: no quiet hours
 	setClock(at)
@@ -69,9 +91,6 @@ func TestReminderDrain(t *testing.T) {
 	took := time.Since(begin)
 	got := float64(n-1) / took.Seconds()
 	t.Logf("%d reminders in %v: %.1f/s at a configured %d/s (%.1f %%)", n, took.Round(time.Millisecond), got, perSec, 100*got/float64(perSec))
-	if got < 0.95*float64(perSec) || got > 1.05*float64(perSec) {
-		t.Errorf("drained at %.1f/s, want %d/s ± 5 %%", got, perSec)
-	}
 	for _, c := range srv.CallsTo("sendMessage") {
 		if c.Code == 429 {
 			t.Fatalf("the server answered 429")
@@ -84,4 +103,5 @@ func TestReminderDrain(t *testing.T) {
 	if due, _ := h.db.DueReminders(context.Background(), at, 10); len(due) > 0 {
 		t.Errorf("%d reminders still due after the drain", len(due))
 	}
+	return got, perSec
 }
