@@ -153,6 +153,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Result, error) {
 	if ev.Group {
 		return e.handleGroup(ctx, ev)
 	}
+	if ev.Kind == KindNotice {
+		return e.notify(ctx, ev)
+	}
 	s, found, err := e.store.Session(ctx, ev.Chat)
 	if err != nil {
 		return Result{}, fmt.Errorf("handle update %d: %w", ev.UpdateID, err)

@@ -22,6 +22,9 @@ const (
 	KindBlocked
 	// KindReminder says reminder Event.Reminder is due.
 	KindReminder
+	// KindNotice is a message to an admin that no user action caused:
+	// Event.Notice names it, Event.Text is its list (see notify.go).
+	KindNotice
 )
 
 // String returns the kind's name, for logs.
@@ -39,6 +42,8 @@ func (k Kind) String() string {
 		return "blocked"
 	case KindReminder:
 		return "reminder"
+	case KindNotice:
+		return "notice"
 	}
 	return "unknown"
 }
@@ -73,4 +78,6 @@ type Event struct {
 	// Group is true for an event from a group or channel: Lotse talks only
 	// in private chats, says so, and stores nothing about the group.
 	Group bool
+	// Notice is the message ID of a KindNotice event, one of [Notices].
+	Notice string
 }

@@ -23,6 +23,7 @@ func EngineMessageIDs() []string {
 		"remind.deadline.already", "remind.deadline.over", "remind.list", "remind.none", "remind.cancel",
 		"settings.timezone", "settings.timezone.set",
 	}
+	ids = append(ids, Notices...)
 	for _, d := range followupDays {
 		ids = append(ids, "remind.in"+strconv.Itoa(d))
 	}

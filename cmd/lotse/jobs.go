@@ -4,13 +4,17 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
+	"lotse/flows"
+	"lotse/flows/linkcheck"
 	"lotse/store"
 )
 
@@ -116,4 +120,93 @@ func backup(ctx context.Context, dbPath, out string) error {
 		return fmt.Errorf("backup %s: %w", out, err)
 	}
 	return f.Close()
+}
+
+// defaultLinkCheckSpec checks the content's addresses every Monday at
+// 06:00, Berlin time.
+const defaultLinkCheckSpec = "CRON_TZ=Europe/Berlin 0 6 * * 1"
+
+// linkCheck is the scheduled link check: it checks every address of the
+// content and tells the admins about the dead ones.
+type linkCheck struct {
+	content  *flows.Content
+	client   *http.Client // nil: 10 seconds per request
+	parallel int          // zero: 8
+	admins   []int64
+	// submit hands an admin's notice to the admin's chat pipeline
+	// (bot.Bot.Submit); nil in the terminal chat, where the job only logs.
+	submit func(context.Context, flows.Event) error
+	log    *slog.Logger
+}
+
+// checkLinkSpec checks LOTSE_LINKCHECK_CRON at start, so a typo stops the
+// program instead of silently never running.
+func checkLinkSpec(spec string) error {
+	if spec == "off" {
+		return nil
+	}
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return fmt.Errorf("LOTSE_LINKCHECK_CRON %q: %w (or \"off\")", spec, err)
+	}
+	return nil
+}
+
+// scheduleLinkCheck adds the link check on spec; "off" adds nothing.
+func scheduleLinkCheck(ctx context.Context, c *cron.Cron, spec string, l linkCheck) error {
+	if err := checkLinkSpec(spec); err != nil {
+		return err
+	}
+	if spec == "off" {
+		l.log.Info("link check: off (LOTSE_LINKCHECK_CRON)")
+		return nil
+	}
+	_, err := c.AddFunc(spec, func() { l.run(ctx) })
+	return err
+}
+
+// run checks the links once, logs the result, and sends each admin the
+// list of dead addresses. It returns the dead ones.
+func (l linkCheck) run(ctx context.Context) []linkcheck.Result {
+	client, parallel := l.client, l.parallel
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	if parallel <= 0 {
+		parallel = 8
+	}
+	rs := linkcheck.Check(ctx, client, linkcheck.Targets(l.content), parallel)
+	if ctx.Err() != nil {
+		return nil // stopping: the results say nothing about the links
+	}
+	for _, r := range rs {
+		if r.Moved != "" && !r.Dead() {
+			l.log.Info("link check: moved permanently; cite the new address", "url", r.URL, "new", r.Moved, "used_by", strings.Join(r.Users, ", "))
+		}
+	}
+	dead := linkcheck.Dead(rs)
+	if len(dead) == 0 {
+		l.log.Info("link check: every address works", "summary", linkcheck.Summary(rs))
+		return nil
+	}
+	l.log.Warn("link check: dead addresses in the content", "summary", linkcheck.Summary(rs))
+	lines := make([]string, len(dead))
+	for i, r := range dead {
+		l.log.Warn("link check: dead address", "url", r.URL, "problem", r.Problem(), "used_by", strings.Join(r.Users, ", "))
+		lines[i] = fmt.Sprintf("%s  %s  (%s)", r.URL, r.Problem(), strings.Join(r.Users, ", "))
+	}
+	if l.submit == nil {
+		return dead // the terminal chat: the log is the report
+	}
+	if len(l.admins) == 0 {
+		l.log.Warn("link check: no admins to tell (LOTSE_ADMINS)")
+		return dead
+	}
+	list := strings.Join(lines, "\n")
+	for _, admin := range l.admins {
+		ev := flows.Event{Chat: admin, User: admin, Kind: flows.KindNotice, Notice: flows.NoticeDeadLinks, Text: list}
+		if err := l.submit(ctx, ev); err != nil {
+			l.log.Error("link check: telling an admin failed", "err", err)
+		}
+	}
+	return dead
 }

@@ -49,8 +49,9 @@ const usage = `Usage:
   lotse backup FILE  write a consistent copy of the database to FILE (mode 0600; while lotse is not running)
   lotse check        validate the content (flows, catalogues, texts) as the tests do; see lotse check -h
   lotse graph        draw the flows as Mermaid or DOT diagrams; see lotse graph -h
+  lotse links        check that every address the content cites still works; see lotse links -h
   lotse reminders list [--due-before T]  print the pending reminders (while lotse is not running)
-  lotse version      print the version
+  lotse version [--content DIR]  print the version of the binary and of its content
   lotse help         print this help
 
 Flags:
@@ -71,6 +72,9 @@ Environment:
   LOTSE_REMINDER_CRON    how often to look for due reminders (default every minute, Berlin time)
   LOTSE_REMINDER_GRACE   how late a reminder may still go out after downtime (default 6h)
   LOTSE_ADMINS           Telegram user IDs (comma-separated) that may use admin commands (/stats)
+                         and are told about dead links
+  LOTSE_LINKCHECK_CRON   when to check the content's addresses (default "CRON_TZ=Europe/Berlin 0 6 * * 1";
+                         "off" disables)
   LOTSE_SEND_RATE        messages per second overall (default 30, Telegram's limit; "off" for none)
   LOTSE_CHAT_RATE        messages per second and chat (default 1, short bursts allowed; "off" for none)
   LOTSE_HTTP             serve /metrics (Prometheus) and /healthz for operators at this address, e.g. 127.0.0.1:9090 (default off)
@@ -82,8 +86,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		switch args[0] {
 		case "version":
-			fmt.Fprintln(stdout, "lotse", versionString())
-			return 0
+			return runVersion(args[1:], stdout, stderr)
 		case "help":
 			io.WriteString(stdout, strings.ReplaceAll(usage, "%%", "%"))
 			return 0
@@ -95,6 +98,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return runReminders(ctx, args[1:], stdout, stderr, getenv)
 		case "graph":
 			return runGraph(ctx, args[1:], stdout, stderr)
+		case "links":
+			return runLinks(ctx, args[1:], stdout, stderr)
 		default:
 			fmt.Fprintf(stderr, "lotse: unknown command %q\n\n"+usage, args[0])
 			return 2
@@ -147,6 +152,7 @@ type config struct {
 	ReminderSpec    string
 	ReminderGrace   time.Duration
 	HTTP            string // the operators' listener (/metrics, /healthz); empty: none
+	LinkCheckSpec   string
 }
 
 func configFrom(getenv func(string) string) config {
@@ -185,6 +191,10 @@ func configFrom(getenv func(string) string) config {
 		if id, err := strconv.ParseInt(f, 10, 64); err == nil {
 			c.Admins = append(c.Admins, id)
 		}
+	}
+	c.LinkCheckSpec = getenv("LOTSE_LINKCHECK_CRON")
+	if c.LinkCheckSpec == "" {
+		c.LinkCheckSpec = defaultLinkCheckSpec
 	}
 	c.RetentionSpec = getenv("LOTSE_RETENTION_CRON")
 	if c.RetentionSpec == "" {
@@ -268,6 +278,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, s
 		return fmt.Errorf("load texts: %w", err)
 	}
 	cat.Logger = log
+	if cv, err := contentVersion(contentSource{flows: content.Files, texts: locales.Files}); err == nil {
+		log.Info("starting", "version", versionString(), "content", cv)
+	}
+	if err := checkLinkSpec(cfg.LinkCheckSpec); err != nil {
+		return err
+	}
 	db, err := store.Open(cfg.DB, store.Options{})
 	if err != nil {
 		return err
@@ -289,6 +305,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, s
 	if err != nil {
 		return err
 	}
+	links := linkCheck{content: flowSet, admins: cfg.Admins, log: log}
 	jobs := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
 	if err := scheduleRetention(ctx, jobs, db, cfg.RetentionSpec, cfg.RetentionMonths, log); err != nil {
 		return err
@@ -302,17 +319,20 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, s
 	defer func() { <-jobs.Stop().Done() }()
 	if cfg.Token == "" {
 		log.Info("no TELEGRAM_BOT_TOKEN: running as a terminal chat", "db", cfg.DB)
+		if err := scheduleLinkCheck(ctx, jobs, cfg.LinkCheckSpec, links); err != nil {
+			return err
+		}
 		fmt.Fprintln(stdout, "Lotse in the terminal. Type a button's number to press it, /quit to leave.")
 		chat := &console.Chat{Handler: engine, Outbox: db, In: stdin, Out: stdout, ID: 1, LangCode: cfg.LangCode}
 		return chat.Run(ctx)
 	}
-	return runTelegram(ctx, cfg, log, engine, db, cat, jobs, o)
+	return runTelegram(ctx, cfg, log, engine, db, cat, jobs, o, links)
 }
 
 // defaultReminderSpec looks for due reminders every minute.
 const defaultReminderSpec = "CRON_TZ=Europe/Berlin * * * * *"
 
-func runTelegram(ctx context.Context, cfg config, log *slog.Logger, engine *flows.Engine, db *store.DB, cat *locales.Catalog, jobs *cron.Cron, o *ops) error {
+func runTelegram(ctx context.Context, cfg config, log *slog.Logger, engine *flows.Engine, db *store.DB, cat *locales.Catalog, jobs *cron.Cron, o *ops, links linkCheck) error {
 	if _, err := cron.ParseStandard(cfg.ReminderSpec); err != nil {
 		return fmt.Errorf("LOTSE_REMINDER_CRON %q: %w", cfg.ReminderSpec, err)
 	}
@@ -346,6 +366,10 @@ func runTelegram(ctx context.Context, cfg config, log *slog.Logger, engine *flow
 		}
 	}
 	if _, err := jobs.AddFunc(cfg.ReminderSpec, pass); err != nil {
+		return err
+	}
+	links.submit = b.Submit
+	if err := scheduleLinkCheck(ctx, jobs, cfg.LinkCheckSpec, links); err != nil {
 		return err
 	}
 	runErr := make(chan error, 1)
