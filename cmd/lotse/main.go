@@ -50,6 +50,7 @@ const usage = `Usage:
   lotse check        validate the content (flows, catalogues, texts) as the tests do; see lotse check -h
   lotse graph        draw the flows as Mermaid or DOT diagrams; see lotse graph -h
   lotse reminders list [--due-before T]  print the pending reminders (while lotse is not running)
+  lotse stats        print the usage counters, as text or CSV (while lotse is not running); see lotse stats -h
   lotse version      print the version
   lotse help         print this help
 
@@ -94,6 +95,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return runReminders(ctx, args[1:], stdout, stderr, getenv)
 		case "graph":
 			return runGraph(ctx, args[1:], stdout, stderr)
+		case "stats":
+			return runStats(ctx, args[1:], stdout, stderr, getenv)
 		default:
 			fmt.Fprintf(stderr, "lotse: unknown command %q\n\n"+usage, args[0])
 			return 2
