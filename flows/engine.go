@@ -26,12 +26,13 @@ type Store interface {
 	// Session returns the chat's session; ok is false when there is none.
 	Session(ctx context.Context, chat int64) (s Session, ok bool, err error)
 	// Save stores the session, appends the replies to the outbox and
-	// applies the reminder changes, all or nothing. It sets each reply's
-	// ID, and the ID of each new reminder.
-	Save(ctx context.Context, s Session, replies []Reply, changes ...ReminderChange) error
+	// applies the changes (reminders, usage counters), all or nothing. It
+	// sets each reply's ID, and the ID of each new reminder.
+	Save(ctx context.Context, s Session, replies []Reply, changes ...Change) error
 	// Delete removes everything stored about the chat (session and
-	// reminders) and appends the replies to the outbox, both or neither.
-	Delete(ctx context.Context, chat int64, replies []Reply) error
+	// reminders), appends the replies to the outbox and adds the counts
+	// to the usage counters (which belong to no chat), all or nothing.
+	Delete(ctx context.Context, chat int64, replies []Reply, counts ...Count) error
 	// Reminders returns the chat's reminders, soonest first.
 	Reminders(ctx context.Context, chat int64) ([]Reminder, error)
 	// Reminder returns one reminder; ok is false when there is none.
@@ -173,12 +174,16 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Result, error) {
 	}
 	s.Updated = now
 	if t.forget {
-		if err := e.store.Delete(ctx, s.Chat, t.out); err != nil {
+		if err := e.store.Delete(ctx, s.Chat, t.out, t.counts...); err != nil {
 			return Result{}, fmt.Errorf("handle update %d: delete chat data: %w", ev.UpdateID, err)
 		}
 		return Result{Replies: t.out, Notice: t.notice}, nil
 	}
-	if err := e.store.Save(ctx, s, t.out, t.changes...); err != nil {
+	changes := t.changes
+	if len(t.counts) > 0 {
+		changes = append(changes, Change{Counts: t.counts})
+	}
+	if err := e.store.Save(ctx, s, t.out, changes...); err != nil {
 		return Result{}, fmt.Errorf("handle update %d: %w", ev.UpdateID, err)
 	}
 	return Result{Replies: t.out, Notice: t.notice}, nil

@@ -56,6 +56,7 @@ func (t *turn) reminderButton(cb Callback) {
 		r := &Reminder{Chat: t.s.Chat, Kind: KindFollowup, Flow: f.ID, Step: cb.Step, TZ: t.tz(),
 			Due: AfterDays(t.now, days, t.tz()), Created: t.now}
 		t.changes = append(t.changes, ReminderChange{Put: r})
+		t.countReminder(*r, "set")
 		t.clearButtons()
 		t.say(t.tr("remind.set", map[string]any{"Date": t.date(r.Due)}), nil)
 	case ActFollow:
@@ -78,6 +79,7 @@ func (t *turn) reminderButton(cb Callback) {
 		}
 		r := &Reminder{Chat: t.s.Chat, Kind: KindDeadline, Deadline: d.ID, TZ: t.tz(), Due: due, Created: t.now}
 		t.changes = append(t.changes, ReminderChange{Put: r})
+		t.countReminder(*r, "set")
 		t.say(t.tr("remind.deadline.set", map[string]any{"Title": title, "Date": t.date(due)}), nil)
 	case ActReminder:
 		r, ok, err := t.e.store.Reminder(t.ctx, cb.ID)
@@ -89,13 +91,16 @@ func (t *turn) reminderButton(cb Callback) {
 		switch cb.Value {
 		case "done":
 			t.changes = append(t.changes, ReminderChange{Delete: r.ID})
+			t.countReminder(r, "done")
 			t.say(t.tr("remind.completed", nil), nil)
 		case "stop":
 			t.changes = append(t.changes, ReminderChange{Delete: r.ID})
+			t.countReminder(r, "stop")
 			t.say(t.tr("remind.stopped", nil), nil)
 		case "week":
 			r.Sent, r.Due = false, AfterDays(t.now, 7, r.TZ)
 			t.changes = append(t.changes, ReminderChange{Put: &r})
+			t.countReminder(r, "again")
 			t.say(t.tr("remind.set", map[string]any{"Date": t.date(r.Due)}), nil)
 		default:
 			t.expired()
@@ -146,6 +151,7 @@ func (t *turn) reminderDue() {
 		})
 		r.Sent = true // kept, out of the due index, so its buttons work
 		t.changes = append(t.changes, ReminderChange{Put: &r})
+		t.countReminder(r, "sent")
 	case KindDeadline:
 		d := t.e.content.Deadlines[r.Deadline]
 		if d == nil {
@@ -154,6 +160,7 @@ func (t *turn) reminderDue() {
 		}
 		text := t.tr(d.Text, nil) + "\n\n" + t.sourceLines(d.Sources)
 		t.say(text, [][]Button{{{Label: t.tr("remind.stop", nil), Data: Callback{Action: ActReminder, ID: r.ID, Value: "stop"}.String()}}})
+		t.countReminder(r, "sent")
 		t.reschedule(r)
 	}
 }

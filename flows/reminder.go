@@ -42,13 +42,6 @@ type Reminder struct {
 	Created time.Time `json:"created"`
 }
 
-// ReminderChange is a change to the stored reminders, committed together
-// with a session: Put stores (a zero ID gets a new one), Delete removes.
-type ReminderChange struct {
-	Put    *Reminder
-	Delete uint64
-}
-
 // DeadlineDef is a recurring deadline from the content (deadlines.toml):
 // users subscribe to it from a result and are told Lead ahead of it.
 type DeadlineDef struct {

@@ -29,6 +29,8 @@ type turn struct {
 	forget bool
 	// changes are the reminder changes to commit with the session.
 	changes []ReminderChange
+	// counts are the usage counters to add with it.
+	counts []Count
 }
 
 func (t *turn) run() {
@@ -46,6 +48,7 @@ func (t *turn) run() {
 	if s.Lang == "" || !t.offered(s.Lang) {
 		s.Lang = t.e.tr.Match(t.ev.LangCode)
 	}
+	t.countActive()
 	if !t.consistent() && t.ev.Kind != KindCommand {
 		return
 	}
@@ -196,9 +199,13 @@ func (t *turn) unknownCommand() {
 func (t *turn) start(payload string) {
 	if payloadPattern.MatchString(payload) {
 		if f := t.e.content.Flows[strings.ToLower(payload)]; f != nil {
-			t.startFlow(f)
+			t.count(CountDeepLink, f.ID, "", "")
+			t.begin(f, "deeplink")
 			return
 		}
+	}
+	if payload != "" {
+		t.count(CountDeepLink, OtherPayload, "", "")
 	}
 	if !t.s.LangChosen {
 		t.say(t.tr("common.welcome", nil), nil)
@@ -282,6 +289,9 @@ func (t *turn) button() {
 			t.expired()
 			return
 		}
+		if cb.Value != s.Lang {
+			t.count(CountSwitch, "", "", cb.Value)
+		}
 		s.Lang, s.LangChosen = cb.Value, true
 		t.clearButtons()
 		if t.unfinished() && !s.Paused {
@@ -307,7 +317,7 @@ func (t *turn) button() {
 			return
 		}
 		t.receipt(t.tr("common.menu.prompt", nil), t.tr(f.Title, nil))
-		t.startFlow(f)
+		t.begin(f, "menu")
 	case ActChoose:
 		f, st := t.active()
 		if st == nil || !t.current(f, cb) {
@@ -329,6 +339,7 @@ func (t *turn) button() {
 			t.confirmDelete()
 		case "yes":
 			t.clearButtons()
+			t.left("delete")
 			t.forget = true
 			t.say(t.tr("privacy.deleted", nil), nil)
 		case "no":
@@ -510,6 +521,7 @@ func (t *turn) enter(f *Flow, id string) {
 		}
 		if st.Type != StepBranch {
 			t.s.Step = id
+			t.viewed(f, st)
 			t.show(f, st)
 			return
 		}

@@ -25,6 +25,7 @@ var (
 	bucketReminders = []byte("reminders")      // id → flows.Reminder as JSON
 	bucketDue       = []byte("reminders_due")  // due (unix ns) ‖ id → nothing
 	bucketChatRem   = []byte("reminders_chat") // chat ‖ id → nothing
+	bucketCounters  = []byte("counters")       // "date|kind|flow|step|label" → uint64
 	keySchema       = []byte("schema")
 )
 
@@ -39,6 +40,11 @@ type Options struct {
 	// LockTimeout is how long Open waits for another process to release
 	// the file; zero means one second.
 	LockTimeout time.Duration
+	// ReadOnly opens an existing file for reading only: nothing is
+	// created or migrated, and every write fails. Other read-only opens
+	// may share the file, but not a running lotse (which holds it
+	// exclusively: Open returns ErrLocked).
+	ReadOnly bool
 }
 
 // DB is an open Lotse database. It is safe for concurrent use.
@@ -60,7 +66,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if timeout == 0 {
 		timeout = time.Second
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w (waited %s for its lock; is another lotse running?)", path, ErrLocked, timeout)
 	}
@@ -68,7 +74,11 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db := &DB{bolt: b, path: path}
-	if err := db.init(); err != nil {
+	check := db.init
+	if opts.ReadOnly {
+		check = db.checkSchema
+	}
+	if err := check(); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -78,19 +88,38 @@ func Open(path string, opts Options) (*DB, error) {
 
 func (db *DB) init() error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketSessions, bucketOutbox, bucketReminders, bucketDue, bucketChatRem} {
+		for _, name := range [][]byte{bucketMeta, bucketSessions, bucketOutbox, bucketReminders, bucketDue, bucketChatRem, bucketCounters} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
-		if v := meta.Get(keySchema); v != nil {
-			if got := binary.BigEndian.Uint64(v); got > SchemaVersion {
-				return fmt.Errorf("%w: file has version %d, this program knows %d", ErrSchema, got, SchemaVersion)
-			}
+		if err := schemaOK(meta); err != nil {
+			return err
 		}
 		return meta.Put(keySchema, u64(SchemaVersion))
 	})
+}
+
+// checkSchema refuses a file of a newer version, or not a Lotse database,
+// without writing.
+func (db *DB) checkSchema() error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil || tx.Bucket(bucketSessions) == nil {
+			return errors.New("not a lotse database")
+		}
+		return schemaOK(meta)
+	})
+}
+
+func schemaOK(meta *bolt.Bucket) error {
+	if v := meta.Get(keySchema); v != nil {
+		if got := binary.BigEndian.Uint64(v); got > SchemaVersion {
+			return fmt.Errorf("%w: file has version %d, this program knows %d", ErrSchema, got, SchemaVersion)
+		}
+	}
+	return nil
 }
 
 // Path returns the file's path.
@@ -132,9 +161,10 @@ func (db *DB) Session(ctx context.Context, chat int64) (flows.Session, bool, err
 	return s, ok, nil
 }
 
-// Delete removes everything stored about a chat and appends the replies
-// (the confirmation) to the outbox, in one transaction.
-func (db *DB) Delete(ctx context.Context, chat int64, replies []flows.Reply) error {
+// Delete removes everything stored about a chat, appends the replies (the
+// confirmation) to the outbox and adds the counts to the usage counters,
+// in one transaction.
+func (db *DB) Delete(ctx context.Context, chat int64, replies []flows.Reply, counts ...flows.Count) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("delete chat: %w", err)
 	}
@@ -143,6 +173,9 @@ func (db *DB) Delete(ctx context.Context, chat int64, replies []flows.Reply) err
 			return err
 		}
 		if err := deleteChatReminders(tx, chat); err != nil {
+			return err
+		}
+		if err := addCounts(tx, counts); err != nil {
 			return err
 		}
 		return appendOutbox(tx, replies)
@@ -193,9 +226,9 @@ func (db *DB) DeleteInactive(ctx context.Context, before time.Time) (int, error)
 }
 
 // Save stores the session, appends the replies to the outbox and applies
-// the reminder changes, in one transaction. It sets each reply's ID and
-// each new reminder's.
-func (db *DB) Save(ctx context.Context, s flows.Session, replies []flows.Reply, changes ...flows.ReminderChange) error {
+// the changes (reminders, usage counters), in one transaction. It sets
+// each reply's ID and each new reminder's.
+func (db *DB) Save(ctx context.Context, s flows.Session, replies []flows.Reply, changes ...flows.Change) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
@@ -218,6 +251,11 @@ func (db *DB) Save(ctx context.Context, s flows.Session, replies []flows.Reply, 
 		}
 		if err := applyReminders(tx, changes); err != nil {
 			return err
+		}
+		for _, c := range changes {
+			if err := addCounts(tx, c.Counts); err != nil {
+				return err
+			}
 		}
 		return appendOutbox(tx, replies)
 	})
@@ -304,14 +342,15 @@ func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
 }
 
 // Stats counts sessions for admins: in total, active in the last 7 and 30
-// days, per language and per flow step. It reads every session once.
+// days, per language and per flow step; and it returns the usage counters
+// of the days flows.StatsPeriod names. It reads every session once.
 func (db *DB) Stats(ctx context.Context, now time.Time) (flows.Stats, error) {
 	st := flows.Stats{Languages: map[string]int{}, Steps: map[string]int{}}
 	if err := ctx.Err(); err != nil {
 		return st, fmt.Errorf("stats: %w", err)
 	}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
+		err := tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
 			var s struct {
 				Lang    string    `json:"lang"`
 				Flow    string    `json:"flow"`
@@ -334,6 +373,12 @@ func (db *DB) Stats(ctx context.Context, now time.Time) (flows.Stats, error) {
 			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		from, to := flows.StatsPeriod(now)
+		st.Counts = readCounts(tx, from, to)
+		return nil
 	})
 	if err != nil {
 		return st, fmt.Errorf("stats: %w", err)

@@ -51,6 +51,7 @@ const usage = `Usage:
   lotse graph        draw the flows as Mermaid or DOT diagrams; see lotse graph -h
   lotse links        check that every address the content cites still works; see lotse links -h
   lotse reminders list [--due-before T]  print the pending reminders (while lotse is not running)
+  lotse stats        print the usage counters, as text or CSV (while lotse is not running); see lotse stats -h
   lotse version [--content DIR]  print the version of the binary and of its content
   lotse help         print this help
 
@@ -100,6 +101,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return runGraph(ctx, args[1:], stdout, stderr)
 		case "links":
 			return runLinks(ctx, args[1:], stdout, stderr)
+		case "stats":
+			return runStats(ctx, args[1:], stdout, stderr, getenv)
 		default:
 			fmt.Fprintf(stderr, "lotse: unknown command %q\n\n"+usage, args[0])
 			return 2

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -21,16 +22,18 @@ type MemStore struct {
 	seq       uint64
 	reminders map[uint64]flows.Reminder
 	remSeq    uint64
+	counters  map[string]uint64
 }
 
 var (
-	_ flows.Store  = (*MemStore)(nil)
-	_ flows.Outbox = (*MemStore)(nil)
+	_ flows.Store       = (*MemStore)(nil)
+	_ flows.Outbox      = (*MemStore)(nil)
+	_ flows.StatsSource = (*MemStore)(nil)
 )
 
 // NewMemStore returns an empty store.
 func NewMemStore() *MemStore {
-	return &MemStore{sessions: map[int64][]byte{}, reminders: map[uint64]flows.Reminder{}}
+	return &MemStore{sessions: map[int64][]byte{}, reminders: map[uint64]flows.Reminder{}, counters: map[string]uint64{}}
 }
 
 // Session returns the chat's session.
@@ -47,8 +50,8 @@ func (m *MemStore) Session(_ context.Context, chat int64) (flows.Session, bool, 
 }
 
 // Save stores the session, appends the replies to the outbox and applies
-// the reminder changes.
-func (m *MemStore) Save(_ context.Context, s flows.Session, replies []flows.Reply, changes ...flows.ReminderChange) error {
+// the changes (reminders and usage counters).
+func (m *MemStore) Save(_ context.Context, s flows.Session, replies []flows.Reply, changes ...flows.Change) error {
 	v, err := json.Marshal(s)
 	if err != nil {
 		return err
@@ -66,6 +69,7 @@ func (m *MemStore) Save(_ context.Context, s flows.Session, replies []flows.Repl
 			c.Put.Due = c.Put.Due.UTC()
 			m.reminders[c.Put.ID] = *c.Put
 		}
+		m.add(c.Counts)
 	}
 	for i := range replies {
 		m.seq++
@@ -75,11 +79,13 @@ func (m *MemStore) Save(_ context.Context, s flows.Session, replies []flows.Repl
 	return nil
 }
 
-// Delete removes the chat's session and appends the replies to the outbox.
-func (m *MemStore) Delete(_ context.Context, chat int64, replies []flows.Reply) error {
+// Delete removes the chat's session, appends the replies to the outbox
+// and adds the counts.
+func (m *MemStore) Delete(_ context.Context, chat int64, replies []flows.Reply, counts ...flows.Count) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.sessions, chat)
+	m.add(counts)
 	for id, r := range m.reminders {
 		if r.Chat == chat {
 			delete(m.reminders, id)
@@ -159,4 +165,50 @@ func sortReminders(rs []flows.Reminder) {
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
+}
+
+// add adds to the usage counters; m.mu must be held.
+func (m *MemStore) add(counts []flows.Count) {
+	for _, c := range counts {
+		m.counters[c.Key] += c.N
+	}
+}
+
+// Counters returns a copy of the usage counters by key.
+func (m *MemStore) Counters() map[string]uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return maps.Clone(m.counters)
+}
+
+// Stats counts the sessions as store.DB does, with the counters of the
+// days flows.StatsPeriod names.
+func (m *MemStore) Stats(_ context.Context, now time.Time) (flows.Stats, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st := flows.Stats{Languages: map[string]int{}, Steps: map[string]int{}}
+	for _, v := range m.sessions {
+		var s flows.Session
+		if err := json.Unmarshal(v, &s); err != nil {
+			return st, err
+		}
+		st.Users++
+		if now.Sub(s.Updated) <= 7*24*time.Hour {
+			st.Active7++
+		}
+		if now.Sub(s.Updated) <= 30*24*time.Hour {
+			st.Active30++
+		}
+		st.Languages[s.Lang]++
+		if s.Flow != "" {
+			st.Steps[s.Flow+"/"+s.Step]++
+		}
+	}
+	from, to := flows.StatsPeriod(now)
+	for _, k := range slices.Sorted(maps.Keys(m.counters)) {
+		if date := k[:min(len(k), len(flows.DateLayout))]; date >= from.Format(flows.DateLayout) && date <= to.Format(flows.DateLayout) {
+			st.Counts = append(st.Counts, flows.Count{Key: k, N: m.counters[k]})
+		}
+	}
+	return st, nil
 }
