@@ -74,7 +74,7 @@ func (t *turn) stats() {
 	section("admin.stats.flows", u.flowRows())
 	section("admin.stats.links", countRows(u.links))
 	section("admin.stats.languages", u.languageRows(st.Languages))
-	section("admin.stats.dropoff", u.dropoffRows(t.e.content, st.Steps))
+	section("admin.stats.dropoff", u.dropoffRows(t.c, st.Steps))
 	if r := u.reminders; len(r) > 0 {
 		parts = append(parts, t.tr("admin.stats.reminders", map[string]any{
 			"Set": r["set"], "Sent": r["sent"], "Done": r["done"], "Again": r["again"], "Stopped": r["stop"]}))

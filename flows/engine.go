@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -59,7 +59,7 @@ var _ Handler = (*Engine)(nil)
 // Engine runs the flows. It is safe for concurrent use, provided the
 // events of one chat arrive one at a time.
 type Engine struct {
-	content *Content
+	content atomic.Pointer[Content]
 	store   Store
 	tr      Translator
 	now     func() time.Time
@@ -69,8 +69,6 @@ type Engine struct {
 	admins    []int64
 	stats     StatsSource
 	grace     time.Duration
-	// figs caches the content's figures formatted per language.
-	figs sync.Map
 }
 
 // Config holds what an [Engine] needs. Content, Store and Translator are
@@ -106,8 +104,9 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if ps := cfg.Content.Check(); len(ps) > 0 {
 		return nil, fmt.Errorf("new engine: content has %d problems, first: %s", len(ps), ps[0])
 	}
-	e := &Engine{content: cfg.Content, store: cfg.Store, tr: cfg.Translator, now: cfg.Now, log: cfg.Logger,
+	e := &Engine{store: cfg.Store, tr: cfg.Translator, now: cfg.Now, log: cfg.Logger,
 		retention: cfg.RetentionMonths, admins: cfg.Admins, stats: cfg.Stats, grace: cfg.ReminderGrace}
+	e.content.Store(cfg.Content)
 	if e.grace <= 0 {
 		e.grace = 6 * time.Hour
 	}
@@ -123,6 +122,20 @@ func NewEngine(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
+// Content returns the content the engine runs.
+func (e *Engine) Content() *Content { return e.content.Load() }
+
+// Replace makes the engine run c from the next event on, if c passes
+// [Content.Check]; sessions stay as they are (a session in a flow whose
+// version changed is shown the flow's start again, as after a release).
+func (e *Engine) Replace(c *Content) error {
+	if ps := c.Check(); len(ps) > 0 {
+		return fmt.Errorf("replace content: %d problems, first: %s", len(ps), ps[0])
+	}
+	e.content.Store(c)
+	return nil
+}
+
 // Commands lists the commands the engine understands, for the bot's menu.
 // Each has its description under the message ID "command.<name>".
 var Commands = []string{"start", "menu", "language", "reminders", "timezone", "privacy", "about", "help"}
@@ -135,7 +148,7 @@ func (e *Engine) handleGroup(ctx context.Context, ev Event) (Result, error) {
 		return Result{}, nil
 	}
 	s := Session{Chat: ev.Chat, Lang: e.tr.Match(ev.LangCode)}
-	t := &turn{e: e, s: &s, ev: ev}
+	t := &turn{e: e, c: e.Content(), s: &s, ev: ev}
 	t.say(t.tr("input.group", nil), nil)
 	if err := e.store.Delete(ctx, ev.Chat, t.out); err != nil {
 		return Result{}, fmt.Errorf("handle group update %d: %w", ev.UpdateID, err)
@@ -167,7 +180,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Result, error) {
 	if !found {
 		s = Session{Chat: ev.Chat}
 	}
-	t := &turn{ctx: ctx, e: e, s: &s, ev: ev, now: now}
+	t := &turn{ctx: ctx, e: e, c: e.Content(), s: &s, ev: ev, now: now}
 	t.run()
 	if ev.UpdateID > s.LastUpdateID || now.Sub(s.Updated) >= redeliveryWindow {
 		s.LastUpdateID = ev.UpdateID

@@ -12,15 +12,15 @@ import (
 // in lang: "<id>" is the amount written the way lang writes numbers
 // ("48.300 €" in German, "48,300 €" in English), "<id>_year" the year it
 // holds for. They are formatted once per language.
-func (e *Engine) figures(lang string) map[string]string {
-	if len(e.content.Figures) == 0 {
+func (c *Content) figures(lang string) map[string]string {
+	if len(c.Figures) == 0 {
 		return nil
 	}
-	if m, ok := e.figs.Load(lang); ok {
+	if m, ok := c.figs.Load(lang); ok {
 		return m.(map[string]string)
 	}
-	m := FormatFigures(e.content.Figures, lang)
-	e.figs.Store(lang, m)
+	m := FormatFigures(c.Figures, lang)
+	c.figs.Store(lang, m)
 	return m
 }
 

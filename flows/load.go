@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
@@ -27,6 +28,7 @@ type Content struct {
 
 	menu       []*Flow
 	figuresSrc []byte
+	figs       sync.Map // language → the figures formatted for it
 }
 
 // Menu returns the flows of the main menu, in order.

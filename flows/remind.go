@@ -21,7 +21,7 @@ func (t *turn) reminderOffers(f *Flow, st *Step) [][]Button {
 		rows = append(rows, []Button{{Label: t.tr("remind.offer", nil), Data: data}})
 	}
 	for _, id := range st.Deadlines {
-		d := t.e.content.Deadlines[id]
+		d := t.c.Deadlines[id]
 		if _, ok := d.Next(t.now); !ok {
 			continue // over: nothing to offer
 		}
@@ -35,7 +35,7 @@ func (t *turn) reminderOffers(f *Flow, st *Step) [][]Button {
 func (t *turn) reminderButton(cb Callback) {
 	switch cb.Action {
 	case ActOffer:
-		f := t.e.content.Flows[cb.Flow]
+		f := t.c.Flows[cb.Flow]
 		if f == nil || f.Version != cb.Version || f.Step(cb.Step) == nil || f.Step(cb.Step).Followup == nil {
 			t.expired()
 			return
@@ -47,7 +47,7 @@ func (t *turn) reminderButton(cb Callback) {
 		}
 		t.say(t.tr("remind.when", map[string]any{"Zone": zoneName(t.tz())}), [][]Button{row})
 	case ActRemind:
-		f := t.e.content.Flows[cb.Flow]
+		f := t.c.Flows[cb.Flow]
 		days, err := strconv.Atoi(cb.Value)
 		if f == nil || f.Version != cb.Version || f.Step(cb.Step) == nil || f.Step(cb.Step).Followup == nil || err != nil || !slices.Contains(followupDays, days) {
 			t.expired()
@@ -60,7 +60,7 @@ func (t *turn) reminderButton(cb Callback) {
 		t.clearButtons()
 		t.say(t.tr("remind.set", map[string]any{"Date": t.date(r.Due)}), nil)
 	case ActFollow:
-		d := t.e.content.Deadlines[cb.Value]
+		d := t.c.Deadlines[cb.Value]
 		if d == nil {
 			t.expired()
 			return
@@ -136,7 +136,7 @@ func (t *turn) reminderDue() {
 	}
 	switch r.Kind {
 	case KindFollowup:
-		f := t.e.content.Flows[r.Flow]
+		f := t.c.Flows[r.Flow]
 		if f == nil || f.Step(r.Step) == nil || f.Step(r.Step).Followup == nil {
 			t.changes = append(t.changes, ReminderChange{Delete: r.ID}) // the content changed
 			return
@@ -153,7 +153,7 @@ func (t *turn) reminderDue() {
 		t.changes = append(t.changes, ReminderChange{Put: &r})
 		t.countReminder(r, "sent")
 	case KindDeadline:
-		d := t.e.content.Deadlines[r.Deadline]
+		d := t.c.Deadlines[r.Deadline]
 		if d == nil {
 			t.changes = append(t.changes, ReminderChange{Delete: r.ID})
 			return
@@ -169,7 +169,7 @@ func (t *turn) reminderDue() {
 // reminder that has none.
 func (t *turn) reschedule(r Reminder) {
 	if r.Kind == KindDeadline {
-		if d := t.e.content.Deadlines[r.Deadline]; d != nil {
+		if d := t.c.Deadlines[r.Deadline]; d != nil {
 			if next, ok := d.Next(t.now); ok {
 				r.Due = next
 				t.changes = append(t.changes, ReminderChange{Put: &r})
@@ -207,11 +207,11 @@ func (t *turn) listReminders() {
 func (t *turn) reminderLabel(r Reminder) string {
 	switch r.Kind {
 	case KindFollowup:
-		if f := t.e.content.Flows[r.Flow]; f != nil {
+		if f := t.c.Flows[r.Flow]; f != nil {
 			return t.tr(f.Title, nil)
 		}
 	case KindDeadline:
-		if d := t.e.content.Deadlines[r.Deadline]; d != nil {
+		if d := t.c.Deadlines[r.Deadline]; d != nil {
 			return t.tr(d.Title, nil)
 		}
 	}

@@ -158,7 +158,7 @@ func appendNew(list []string, ids ...string) []string {
 func (t *turn) sourceLines(cited []string) string {
 	lines := []string{t.tr("common.sources", nil)}
 	for _, id := range cited {
-		src := t.e.content.Sources[id]
+		src := t.c.Sources[id]
 		lines = append(lines, t.tr("common.source", map[string]any{
 			"URL":  html.EscapeString(src.URL),
 			"Name": html.EscapeString(src.Name),
@@ -259,7 +259,7 @@ func VisibleLen(s string) int {
 // user will recognise it (an option's or catalogue entry's label in the
 // user's language, or the user's own words), escaped.
 func (t *turn) data(f *Flow) map[string]any {
-	figs := t.e.figures(t.s.Lang)
+	figs := t.c.figures(t.s.Lang)
 	if len(t.s.Answers) == 0 && len(figs) == 0 {
 		return nil
 	}
@@ -277,7 +277,7 @@ func (t *turn) data(f *Flow) map[string]any {
 				d[st.Answer] = html.EscapeString(t.tr(o.Label, nil))
 			}
 		case st.Lookup != "":
-			cat := t.e.content.Catalogs[st.Lookup]
+			cat := t.c.Catalogs[st.Lookup]
 			if e := cat.entry(t.s.Answers[cat.Answer]); e != nil {
 				d[cat.Answer] = html.EscapeString(t.tr(e.Label, nil))
 			}

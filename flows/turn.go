@@ -18,6 +18,7 @@ import (
 type turn struct {
 	ctx    context.Context
 	e      *Engine
+	c      *Content // the content as the event arrived (a reload may replace the engine's)
 	s      *Session
 	ev     Event
 	now    time.Time
@@ -77,7 +78,7 @@ func (t *turn) consistent() bool {
 	if s.Flow == "" {
 		return true
 	}
-	f := t.e.content.Flows[s.Flow]
+	f := t.c.Flows[s.Flow]
 	if f == nil {
 		t.leaveFlow()
 		return true
@@ -113,7 +114,7 @@ func (t *turn) active() (*Flow, *Step) {
 	if s.Flow == "" || s.Paused {
 		return nil, nil
 	}
-	f := t.e.content.Flows[s.Flow]
+	f := t.c.Flows[s.Flow]
 	if f == nil {
 		return nil, nil
 	}
@@ -129,7 +130,7 @@ func (t *turn) unfinished() bool {
 	if t.s.Flow == "" {
 		return false
 	}
-	f := t.e.content.Flows[t.s.Flow]
+	f := t.c.Flows[t.s.Flow]
 	if f == nil {
 		return false
 	}
@@ -142,7 +143,7 @@ func (t *turn) unfinished() bool {
 func (t *turn) reshow() {
 	s := t.s
 	if s.Flow != "" && !s.Paused {
-		if f := t.e.content.Flows[s.Flow]; f != nil {
+		if f := t.c.Flows[s.Flow]; f != nil {
 			if st := f.Step(s.Step); st != nil && st.Type != StepResult {
 				t.show(f, st)
 				return
@@ -198,7 +199,7 @@ func (t *turn) unknownCommand() {
 
 func (t *turn) start(payload string) {
 	if payloadPattern.MatchString(payload) {
-		if f := t.e.content.Flows[strings.ToLower(payload)]; f != nil {
+		if f := t.c.Flows[strings.ToLower(payload)]; f != nil {
 			t.count(CountDeepLink, f.ID, "", "")
 			t.begin(f, "deeplink")
 			return
@@ -221,7 +222,7 @@ func (t *turn) start(payload string) {
 }
 
 func (t *turn) resumePrompt() {
-	f := t.e.content.Flows[t.s.Flow]
+	f := t.c.Flows[t.s.Flow]
 	t.s.Paused = true
 	data := map[string]any{"Topic": t.tr(f.Title, nil)}
 	id := "common.resume.today"
@@ -240,7 +241,7 @@ func (t *turn) menu() {
 		t.s.Paused = true
 	}
 	var rows [][]Button
-	for _, f := range t.e.content.Menu() {
+	for _, f := range t.c.Menu() {
 		rows = append(rows, []Button{{Label: t.tr(f.Title, nil), Data: Callback{Action: ActFlow, Flow: f.ID}.String()}})
 	}
 	t.say(t.tr("common.menu.prompt", nil), rows)
@@ -311,7 +312,7 @@ func (t *turn) button() {
 		s.Paused = false
 		t.reshow()
 	case ActFlow:
-		f := t.e.content.Flows[cb.Flow]
+		f := t.c.Flows[cb.Flow]
 		if f == nil || f.Menu == 0 {
 			t.expired()
 			return
@@ -354,14 +355,14 @@ func (t *turn) button() {
 	case ActZone:
 		t.setTimezone(cb.Value)
 	case ActDetails:
-		f := t.e.content.Flows[s.Flow]
+		f := t.c.Flows[s.Flow]
 		if s.Paused || f == nil || !t.current(f, cb) || f.Step(cb.Step).Type != StepResult {
 			t.expired()
 			return
 		}
 		t.showDetails(f, f.Step(cb.Step))
 	case ActInfo:
-		f := t.e.content.Flows[cb.Flow]
+		f := t.c.Flows[cb.Flow]
 		if f == nil || f.Version != cb.Version {
 			t.expired()
 			return
@@ -375,7 +376,7 @@ func (t *turn) button() {
 			t.expired()
 		}
 	case ActBack:
-		f := t.e.content.Flows[s.Flow]
+		f := t.c.Flows[s.Flow]
 		if s.Paused || f == nil || !t.current(f, cb) {
 			t.expired()
 			return
@@ -425,7 +426,7 @@ func (t *turn) text() {
 	switch st.Type {
 	case StepText:
 		if st.Lookup != "" {
-			cat := t.e.content.Catalogs[st.Lookup]
+			cat := t.c.Catalogs[st.Lookup]
 			entry := cat.Match(text)
 			if entry == nil {
 				t.say(t.tr(st.Invalid, t.data(f)), t.buttons(f, st))
@@ -481,7 +482,7 @@ func (t *turn) startFlow(f *Flow) {
 func (t *turn) choose(f *Flow, st *Step, o *Option) {
 	switch {
 	case o.entry:
-		t.setEntry(t.e.content.Catalogs[st.Lookup], o.ID)
+		t.setEntry(t.c.Catalogs[st.Lookup], o.ID)
 	case st.Type == StepChoice:
 		t.setAnswer(st.Answer, o.ID)
 	}
@@ -564,7 +565,7 @@ func (t *turn) answerNames(st *Step) []string {
 	if st.Answer != "" {
 		names = append(names, st.Answer)
 	}
-	if cat := t.e.content.Catalogs[st.Lookup]; cat != nil {
+	if cat := t.c.Catalogs[st.Lookup]; cat != nil {
 		names = append(names, cat.Answer)
 		for _, e := range cat.Entries {
 			for k := range e.Answers {
