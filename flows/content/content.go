@@ -7,5 +7,5 @@ import "embed"
 
 // Files are the built-in flows, sources and catalogues.
 //
-//go:embed *.toml catalog/*.toml
+//go:embed *.toml catalog/*.toml sources/*.toml
 var Files embed.FS
