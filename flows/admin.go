@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"html"
 	"maps"
 	"slices"
 	"strconv"
@@ -34,7 +35,28 @@ type StatsSource interface {
 
 // adminCommands are the commands only admins may use; for anyone else
 // they do not exist.
-var adminCommands = map[string]bool{"stats": true}
+var adminCommands = map[string]bool{"stats": true, "reload": true}
+
+// ReloadFunc re-reads the content from where it came from, checks it and,
+// if it passes, makes the engine run it (see [Engine.Replace]); it returns
+// a short summary of what was loaded.
+type ReloadFunc func(ctx context.Context) (summary string, err error)
+
+// reload runs the admin's /reload.
+func (t *turn) reload() {
+	if t.e.reload == nil {
+		t.say(t.tr("admin.reload.unavailable", nil), nil)
+		return
+	}
+	summary, err := t.e.reload(t.ctx)
+	if err != nil {
+		t.e.log.Warn("reload refused", "err", err)
+		t.say(t.tr("admin.reload.failed", map[string]any{"Problem": html.EscapeString(clip(err.Error(), 1000))}), nil)
+		return
+	}
+	t.e.log.Info("content reloaded", "summary", summary)
+	t.say(t.tr("admin.reload.done", map[string]any{"Summary": html.EscapeString(summary)}), nil)
+}
 
 // isAdmin reports whether the event comes from an admin.
 func (t *turn) isAdmin() bool {

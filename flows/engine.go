@@ -69,6 +69,7 @@ type Engine struct {
 	admins    []int64
 	stats     StatsSource
 	grace     time.Duration
+	reload    ReloadFunc
 }
 
 // Config holds what an [Engine] needs. Content, Store and Translator are
@@ -86,6 +87,9 @@ type Config struct {
 	Admins []int64
 	// Stats computes /stats; nil means the command says it is unavailable.
 	Stats StatsSource
+	// Reload serves the admin command /reload; nil means the content
+	// cannot be reloaded (it is built in).
+	Reload ReloadFunc
 	// ReminderGrace is how late a reminder may still be sent (after
 	// downtime); older ones are dropped unsent. Zero means 6 hours.
 	ReminderGrace time.Duration
@@ -104,7 +108,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if ps := cfg.Content.Check(); len(ps) > 0 {
 		return nil, fmt.Errorf("new engine: content has %d problems, first: %s", len(ps), ps[0])
 	}
-	e := &Engine{store: cfg.Store, tr: cfg.Translator, now: cfg.Now, log: cfg.Logger,
+	e := &Engine{store: cfg.Store, reload: cfg.Reload, tr: cfg.Translator, now: cfg.Now, log: cfg.Logger,
 		retention: cfg.RetentionMonths, admins: cfg.Admins, stats: cfg.Stats, grace: cfg.ReminderGrace}
 	e.content.Store(cfg.Content)
 	if e.grace <= 0 {

@@ -17,7 +17,7 @@ func EngineMessageIDs() []string {
 		"privacy.info", "privacy.export", "privacy.delete", "privacy.export.intro", "privacy.delete.confirm",
 		"privacy.delete.yes", "privacy.delete.no", "privacy.deleted", "privacy.kept",
 		"input.edited", "input.group",
-		"admin.stats", "admin.unavailable", "admin.stats.period", "admin.stats.empty", "admin.stats.flows",
+		"admin.stats", "admin.unavailable", "admin.reload.unavailable", "admin.reload.done", "admin.reload.failed", "admin.stats.period", "admin.stats.empty", "admin.stats.flows",
 		"admin.stats.links", "admin.stats.languages", "admin.stats.dropoff", "admin.stats.reminders",
 		"remind.offer", "remind.when", "remind.set", "remind.followup", "remind.done", "remind.again",
 		"remind.stop", "remind.stopped", "remind.completed", "remind.deadline.offer", "remind.deadline.set",

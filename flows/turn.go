@@ -165,6 +165,8 @@ func (t *turn) command() {
 	switch t.ev.Command {
 	case "stats":
 		t.stats()
+	case "reload":
+		t.reload()
 	case "start":
 		t.start(strings.TrimSpace(t.ev.Text))
 	case "menu":

@@ -111,7 +111,7 @@ func (c *Chat) send(ctx context.Context, ev flows.Event) error {
 	if ev.Kind == 0 {
 		return nil
 	}
-	ev.Chat, ev.LangCode = c.ID, c.LangCode
+	ev.Chat, ev.User, ev.LangCode = c.ID, c.ID, c.LangCode
 	if _, err := c.Handler.Handle(ctx, ev); err != nil {
 		return fmt.Errorf("handle input: %w", err)
 	}

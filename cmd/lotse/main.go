@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,7 +29,6 @@ import (
 	"lotse/bot"
 	"lotse/bot/console"
 	"lotse/flows"
-	"lotse/flows/content"
 	"lotse/flows/remind"
 	"lotse/locales"
 	"lotse/store"
@@ -57,6 +57,9 @@ const usage = `Usage:
 
 Flags:
   -db PATH           the bbolt database file (default $LOTSE_DB or lotse.db)
+  -content DIR       run the content of DIR (its flows/ and locales/, e.g. a checkout of Lotse)
+                     instead of the built-in content, to preview a change in the terminal or on a
+                     test bot; it must pass lotse check. Admins reload it with /reload.
 
 Environment:
   TELEGRAM_BOT_TOKEN     the bot's token from @BotFather; unset: terminal chat
@@ -112,6 +115,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.SetOutput(stderr)
 	fs.Usage = func() { io.WriteString(stderr, strings.ReplaceAll(usage, "%%", "%")) }
 	dbPath := fs.String("db", "", "the bbolt database file")
+	contentDir := fs.String("content", "", "run the content (flows/ and locales/) of this folder instead of the built-in one")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -123,6 +127,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if *dbPath != "" {
 		cfg.DB = *dbPath
 	}
+	cfg.ContentDir = *contentDir
 	log, err := newLogger(stderr, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "lotse:", err)
@@ -156,6 +161,7 @@ type config struct {
 	ReminderGrace   time.Duration
 	HTTP            string // the operators' listener (/metrics, /healthz); empty: none
 	LinkCheckSpec   string
+	ContentDir      string // --content: run this folder's content instead of the built-in one
 }
 
 func configFrom(getenv func(string) string) config {
@@ -272,18 +278,13 @@ func newLogger(w io.Writer, cfg config) (*slog.Logger, error) {
 // serve wires the engine to its store and to Telegram or the terminal, and
 // runs until ctx ends or the input does.
 func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, stdout io.Writer) error {
-	flowSet, err := flows.Load(content.Files)
+	flowSet, cat, summary, err := loadContent(cfg.ContentDir, log)
 	if err != nil {
-		return fmt.Errorf("load flows: %w", err)
+		return err
 	}
-	cat, err := locales.Default()
-	if err != nil {
-		return fmt.Errorf("load texts: %w", err)
-	}
-	cat.Logger = log
-	if cv, err := contentVersion(contentSource{flows: content.Files, texts: locales.Files}); err == nil {
-		log.Info("starting", "version", versionString(), "content", cv)
-	}
+	log.Info("starting", "version", versionString(), "content", summary)
+	texts := &liveTexts{}
+	texts.p.Store(cat)
 	if err := checkLinkSpec(cfg.LinkCheckSpec); err != nil {
 		return err
 	}
@@ -303,8 +304,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, s
 		}
 		defer o.stop()
 	}
-	engine, err := flows.NewEngine(flows.Config{Content: flowSet, Store: db, Translator: cat, Logger: log,
-		RetentionMonths: cfg.RetentionMonths, Admins: cfg.Admins, Stats: db, ReminderGrace: cfg.ReminderGrace})
+	admins := cfg.Admins
+	if cfg.Token == "" {
+		// In the terminal chat (user 1) the person at the keyboard runs
+		// Lotse and owns its database: they may use /stats and /reload.
+		admins = append(slices.Clone(admins), terminalUser)
+	}
+	var engine *flows.Engine
+	reload := reloader(cfg.ContentDir, func() *flows.Engine { return engine }, texts, log)
+	engine, err = flows.NewEngine(flows.Config{Content: flowSet, Store: db, Translator: texts, Logger: log,
+		RetentionMonths: cfg.RetentionMonths, Admins: admins, Stats: db, ReminderGrace: cfg.ReminderGrace, Reload: reload})
 	if err != nil {
 		return err
 	}
@@ -326,11 +335,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, s
 			return err
 		}
 		fmt.Fprintln(stdout, "Lotse in the terminal. Type a button's number to press it, /quit to leave.")
-		chat := &console.Chat{Handler: engine, Outbox: db, In: stdin, Out: stdout, ID: 1, LangCode: cfg.LangCode}
+		chat := &console.Chat{Handler: engine, Outbox: db, In: stdin, Out: stdout, ID: terminalUser, LangCode: cfg.LangCode}
 		return chat.Run(ctx)
 	}
 	return runTelegram(ctx, cfg, log, engine, db, cat, jobs, o, links)
 }
+
+// terminalUser is the chat and user ID of the terminal chat.
+const terminalUser = 1
 
 // defaultReminderSpec looks for due reminders every minute.
 const defaultReminderSpec = "CRON_TZ=Europe/Berlin * * * * *"
