@@ -84,6 +84,11 @@ type Bot struct {
 	submit func(context.Context, flows.Event) error
 	ready  chan struct{}
 
+	// Callback queries are answered off the chats' workers, at most
+	// cap(answerSlots) at a time (see answerLater).
+	answerSlots chan struct{}
+	answering   sync.WaitGroup
+
 	// For metrics and health (observe.go).
 	obs     Observer
 	times   *replyTimes // nil without an Observer
@@ -156,7 +161,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if cfg.SendWindow <= 0 {
 		cfg.SendWindow = 1
 	}
-	b := &Bot{cfg: cfg, log: cfg.Logger, seed: maphash.MakeSeed(), ready: make(chan struct{}), obs: cfg.Observer}
+	b := &Bot{cfg: cfg, log: cfg.Logger, seed: maphash.MakeSeed(), ready: make(chan struct{}), obs: cfg.Observer, answerSlots: make(chan struct{}, 64)}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
@@ -279,6 +284,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	finished := make(chan struct{})
 	go func() {
 		workers.Wait()
+		b.answering.Wait()
 		close(drain)
 		sending.Wait()
 		close(finished)

@@ -31,7 +31,7 @@ func (b *Bot) process(ctx context.Context, snd *sender, j job) {
 	}
 	if j.ev.Kind == 0 {
 		done()
-		b.answer(b.api(ctx, sendTimeout), j.queryID, "")
+		b.answerLater(ctx, j.queryID, "")
 		return
 	}
 	res, err := b.handle(ctx, j.ev)
@@ -40,9 +40,7 @@ func (b *Bot) process(ctx context.Context, snd *sender, j job) {
 	if err != nil {
 		b.log.Error("update given up after retries", "update_id", j.ev.UpdateID, "chat", j.ev.Chat, "err", err)
 	}
-	if j.queryID != "" {
-		b.answer(b.api(ctx, sendTimeout), j.queryID, res.Notice)
-	}
+	b.answerLater(ctx, j.queryID, res.Notice)
 	if snd != nil {
 		snd.enqueue(res.Replies)
 	}
@@ -63,6 +61,25 @@ func (b *Bot) handle(ctx context.Context, ev flows.Event) (flows.Result, error) 
 		}
 	}
 	return flows.Result{}, err
+}
+
+// answerLater answers a callback query without holding up the chat's
+// worker (an answer is an HTTP round trip, and the worker has other chats'
+// updates to commit). When too many answers are under way it answers
+// right here, which slows the worker down: backpressure.
+func (b *Bot) answerLater(ctx context.Context, queryID, text string) {
+	if queryID == "" {
+		return
+	}
+	select {
+	case b.answerSlots <- struct{}{}:
+		b.answering.Go(func() {
+			defer func() { <-b.answerSlots }()
+			b.answer(b.api(ctx, sendTimeout), queryID, text)
+		})
+	default:
+		b.answer(b.api(ctx, sendTimeout), queryID, text)
+	}
 }
 
 // answer answers a callback query, so the user's client stops its spinner.
