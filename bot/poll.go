@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -11,66 +12,21 @@ import (
 // allowedUpdates are the update types Lotse asks Telegram for.
 var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
 
-// pollWindow is how many updates may be dispatched and not yet committed:
-// getUpdates returns at most 100 from the oldest unconfirmed one.
-const pollWindow = 100
-
-// poll long-polls getUpdates until ctx ends. Updates are dispatched to the
-// workers as they arrive, and the offset (which confirms updates to
-// Telegram) never passes one that is not committed: it is always the
-// oldest update still in flight. Polling goes on while a batch commits:
-// Telegram returns the unconfirmed updates again (skipped here, they are
-// dispatched already) followed by new ones, so one slow chat delays no
-// one else's updates, only the confirmation.
+// poll long-polls getUpdates until ctx ends. Each batch is dispatched to
+// the workers, and the offset moves past it only once every update in it
+// was committed.
 func (b *Bot) poll(ctx context.Context, dispatch func(job)) error {
 	api := b.api(ctx, b.cfg.PollTimeout+15*time.Second)
 	// A webhook left from an earlier run would make getUpdates fail.
 	if err := b.call(ctx, func() error { _, err := api.MakeRequest("deleteWebhook", nil); return err }); err != nil {
 		b.log.Warn("deleteWebhook failed", "err", err)
 	}
-	var (
-		next     int                            // the lowest update ID not dispatched yet
-		inflight = map[int]bool{}               // dispatched, not committed
-		done     = make(chan int, 2*pollWindow) // committed update IDs; never full: ≤ pollWindow in flight
-		offset   = func() int {                 // everything below it is committed
-			o := next
-			for id := range inflight {
-				o = min(o, id)
-			}
-			return o
-		}
-		collect = func(block bool) { // takes in what was committed; waits for one if block
-			if block {
-				select {
-				case id := <-done:
-					delete(inflight, id)
-				case <-ctx.Done():
-					return
-				}
-			}
-			for {
-				select {
-				case id := <-done:
-					delete(inflight, id)
-				default:
-					return
-				}
-			}
-		}
-	)
+	offset := 0
 	bo := backoff{min: 100 * time.Millisecond, max: 30 * time.Second}
-	defer func() {
-		collect(false)
-		b.confirm(ctx, offset())
-	}()
+	defer func() { b.confirm(ctx, offset) }()
 	for ctx.Err() == nil {
-		collect(len(inflight) >= pollWindow)
-		timeout := b.cfg.PollTimeout
-		if len(inflight) > 0 {
-			timeout = 0 // the unconfirmed ones come back at once: don't long-poll on them
-		}
 		updates, err := api.GetUpdates(tgbotapi.UpdateConfig{
-			Offset: offset(), Limit: pollWindow, Timeout: int(timeout / time.Second), AllowedUpdates: allowedUpdates,
+			Offset: offset, Limit: 100, Timeout: int(b.cfg.PollTimeout / time.Second), AllowedUpdates: allowedUpdates,
 		})
 		if err != nil {
 			if ctx.Err() != nil {
@@ -96,24 +52,19 @@ func (b *Bot) poll(ctx context.Context, dispatch func(job)) error {
 			continue
 		}
 		bo.reset()
-		fresh := 0
+		var batch sync.WaitGroup
 		for _, u := range updates {
-			if u.UpdateID < next {
-				continue // dispatched already, not yet committed
-			}
-			next = u.UpdateID + 1
 			j, ok := b.toJob(u)
 			if !ok {
 				continue
 			}
-			id := u.UpdateID
-			inflight[id] = true
-			j.done = func() { done <- id }
+			batch.Add(1)
+			j.done = batch.Done
 			dispatch(j)
-			fresh++
 		}
-		if fresh == 0 && len(inflight) > 0 {
-			collect(true) // nothing new: wait for a commit before asking again
+		batch.Wait()
+		if n := len(updates); n > 0 {
+			offset = updates[n-1].UpdateID + 1
 		}
 	}
 	return nil
@@ -123,7 +74,7 @@ func (b *Bot) poll(ctx context.Context, dispatch func(job)) error {
 // restart does not fetch them again (they would be recognised as handled,
 // but why send them). It is a short poll with its own small deadline.
 func (b *Bot) confirm(ctx context.Context, offset int) {
-	if offset <= 0 {
+	if offset == 0 {
 		return
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
