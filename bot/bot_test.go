@@ -726,7 +726,7 @@ func (nopHandler) Handle(context.Context, flows.Event) (flows.Result, error) {
 type nopOutbox struct{}
 
 func (nopOutbox) Pending(context.Context) ([]flows.Reply, error) { return nil, nil }
-func (nopOutbox) Ack(context.Context, uint64) error              { return nil }
+func (nopOutbox) Ack(context.Context, ...uint64) error           { return nil }
 
 // TestWebhook runs the bot in webhook mode: Telegram (the fake) posts
 // updates with the secret header; the bot answers them once committed;

@@ -136,13 +136,20 @@ func editGone(msg string) bool {
 	return strings.Contains(msg, "message to edit not found") || strings.Contains(msg, "message can't be edited")
 }
 
-func (b *Bot) ack(ctx context.Context, r flows.Reply) error {
-	if r.ID == 0 {
+// ack removes delivered replies from the outbox, in one transaction.
+func (b *Bot) ack(ctx context.Context, rs ...flows.Reply) error {
+	ids := make([]uint64, 0, len(rs))
+	for _, r := range rs {
+		if r.ID != 0 {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
 		return nil
 	}
-	if err := b.cfg.Outbox.Ack(ctx, r.ID); err != nil {
+	if err := b.cfg.Outbox.Ack(ctx, ids...); err != nil {
 		b.obs.Error(ErrorStore)
-		b.log.Error("acknowledging a delivered reply failed; it may be sent again after a restart", "reply", r.ID, "err", err)
+		b.log.Error("acknowledging delivered replies failed; they may be sent again after a restart", "replies", len(ids), "err", err)
 		return err
 	}
 	return nil

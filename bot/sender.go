@@ -20,14 +20,20 @@ import (
 // rate limited (429) or failing waits on its own; the others go on.
 //
 // A reply is acknowledged in the outbox after Telegram accepted it, so a
-// crash can repeat at most the window's replies in flight; with the default
-// window of 1, at most one message per crash.
+// crash can repeat at most the replies in flight, never more than one per
+// chat; with the default window of 1, at most one message per crash.
 type sender struct {
 	b      *Bot
 	api    *tgbotapi.BotAPI
 	global *rate.Limiter
 	// blocked is called (on the chat's worker) when a chat blocked the bot.
 	blocked func(chat int64)
+
+	// window is how many sends may be in flight (see run). With more than
+	// one, delivered replies are acknowledged by ackLoop, many in one
+	// transaction, instead of holding a send slot until their commit.
+	window int
+	acks   chan delivery
 
 	mu      sync.Mutex
 	chats   map[int64]*chatQueue
@@ -106,6 +112,13 @@ func (s *sender) Pending() int {
 // run delivers with window goroutines until ctx ends, or, once drain is
 // closed, until nothing is left to deliver.
 func (s *sender) run(ctx context.Context, window int, drain <-chan struct{}) {
+	s.window = max(1, window)
+	if s.window > 1 {
+		s.acks = make(chan delivery, 4*s.window)
+		acked := make(chan struct{})
+		go func() { s.ackLoop(ctx); close(acked) }()
+		defer func() { close(s.acks); <-acked }()
+	}
 	var wg sync.WaitGroup
 	for range max(1, window) {
 		wg.Go(func() {
@@ -186,20 +199,58 @@ func (s *sender) deliver(ctx context.Context, q *chatQueue, r flows.Reply) {
 	out, wait := s.attempt(r, q.attempts)
 	switch out {
 	case delivered:
+		if s.window > 1 {
+			// Free the send slot now; the chat stays in flight until the
+			// acknowledgement is durable, so a crash repeats at most one
+			// message per chat.
+			s.acks <- delivery{q, r}
+			return
+		}
 		s.b.ack(ctx, r)
 	case chatGone:
 		s.b.log.Info("chat blocked the bot; marking it inactive", "chat", r.Chat)
 		s.mu.Lock()
 		dropped := q.replies
 		s.mu.Unlock()
-		for _, d := range dropped {
-			s.b.ack(ctx, d)
-		}
+		s.b.ack(ctx, dropped...)
 		s.blocked(r.Chat)
 	case giveUp:
 		s.b.log.Warn("delivery failed repeatedly; the reply stays in the outbox for the next start", "chat", r.Chat, "reply", r.ID)
 	}
 	s.finish(q, out, wait)
+}
+
+// delivery is a reply Telegram accepted, to be acknowledged.
+type delivery struct {
+	q *chatQueue
+	r flows.Reply
+}
+
+// ackLoop acknowledges delivered replies: everything that arrived while
+// the previous transaction committed goes into the next one (no timer),
+// and then their chats may send again.
+func (s *sender) ackLoop(ctx context.Context) {
+	var batch []delivery
+	var rs []flows.Reply
+	for first := range s.acks {
+		batch, rs = append(batch[:0], first), append(rs[:0], first.r)
+	more:
+		for len(batch) < 512 {
+			select {
+			case d, ok := <-s.acks:
+				if !ok {
+					break more
+				}
+				batch, rs = append(batch, d), append(rs, d.r)
+			default:
+				break more
+			}
+		}
+		s.b.ack(ctx, rs...)
+		for _, d := range batch {
+			s.finish(d.q, delivered, 0)
+		}
+	}
 }
 
 // finish records the outcome and reschedules the chat if it has more.

@@ -44,8 +44,8 @@ type Store interface {
 type Outbox interface {
 	// Pending returns the undelivered replies, oldest first.
 	Pending(ctx context.Context) ([]Reply, error)
-	// Ack removes a delivered reply.
-	Ack(ctx context.Context, id uint64) error
+	// Ack removes delivered replies, all in one transaction.
+	Ack(ctx context.Context, ids ...uint64) error
 }
 
 // Handler handles one event and commits its effects. *Engine is the

@@ -308,17 +308,23 @@ func (db *DB) Pending(ctx context.Context) ([]flows.Reply, error) {
 	return rs, nil
 }
 
-// Ack removes a delivered reply from the outbox. Acknowledging a reply
-// that is not there is not an error.
-func (db *DB) Ack(ctx context.Context, id uint64) error {
+// Ack removes delivered replies from the outbox, in one transaction.
+// Acknowledging a reply that is not there is not an error.
+func (db *DB) Ack(ctx context.Context, ids ...uint64) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("ack reply %d: %w", id, err)
+		return fmt.Errorf("ack %d replies: %w", len(ids), err)
 	}
 	err := db.writes.update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOutbox).Delete(u64(id))
+		out := tx.Bucket(bucketOutbox)
+		for _, id := range ids {
+			if err := out.Delete(u64(id)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("ack reply %d: %w", id, err)
+		return fmt.Errorf("ack %d replies: %w", len(ids), err)
 	}
 	return nil
 }

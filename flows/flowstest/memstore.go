@@ -106,16 +106,11 @@ func (m *MemStore) Pending(context.Context) ([]flows.Reply, error) {
 	return append([]flows.Reply(nil), m.outbox...), nil
 }
 
-// Ack removes a reply from the outbox.
-func (m *MemStore) Ack(_ context.Context, id uint64) error {
+// Ack removes replies from the outbox.
+func (m *MemStore) Ack(_ context.Context, ids ...uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for i, r := range m.outbox {
-		if r.ID == id {
-			m.outbox = append(m.outbox[:i], m.outbox[i+1:]...)
-			break
-		}
-	}
+	m.outbox = slices.DeleteFunc(m.outbox, func(r flows.Reply) bool { return slices.Contains(ids, r.ID) })
 	return nil
 }
 
