@@ -28,6 +28,22 @@ type Stats struct {
 	Counts []Count
 }
 
+// Add counts one stored session, given its language, open flow and step,
+// and when it was last active.
+func (st *Stats) Add(lang, flow, step string, updated, now time.Time) {
+	st.Users++
+	if now.Sub(updated) <= 7*24*time.Hour {
+		st.Active7++
+	}
+	if now.Sub(updated) <= 30*24*time.Hour {
+		st.Active30++
+	}
+	st.Languages[lang]++
+	if flow != "" {
+		st.Steps[flow+"/"+step]++
+	}
+}
+
 // StatsSource computes [Stats]; package store implements it.
 type StatsSource interface {
 	Stats(ctx context.Context, now time.Time) (Stats, error)

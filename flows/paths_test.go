@@ -21,15 +21,7 @@ import (
 // a text left untranslated or a placeholder without a value); the
 // result's details and the flow's info buttons must work too.
 func TestEveryPath(t *testing.T) {
-	set, err := flows.Load(content.Files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := locales.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat.Strict = true
+	set, cat := shipped(t)
 	for _, lang := range []string{"en", "de"} {
 		for _, f := range set.Menu() {
 			t.Run(lang+"/"+f.ID, func(t *testing.T) {
@@ -187,4 +179,19 @@ func describe(path []flows.Event) string {
 		}
 	}
 	return strings.Join(parts, " → ")
+}
+
+// shipped loads the content and texts Lotse ships, with every text strict.
+func shipped(t *testing.T) (*flows.Content, *locales.Catalog) {
+	t.Helper()
+	set, err := flows.Load(content.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := locales.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat.Strict = true
+	return set, cat
 }

@@ -8,9 +8,7 @@ import (
 	"time"
 
 	"lotse/flows"
-	"lotse/flows/content"
 	"lotse/flows/flowstest"
-	"lotse/locales"
 )
 
 // TestTranscripts replays every conversation in testdata/transcripts and
@@ -45,15 +43,7 @@ func TestShippedTranscripts(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no transcripts (err %v)", err)
 	}
-	set, err := flows.Load(content.Files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := locales.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat.Strict = true
+	set, cat := shipped(t)
 	for _, path := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(path), ".txt"), func(t *testing.T) {
 			script, err := os.ReadFile(path)

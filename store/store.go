@@ -366,17 +366,7 @@ func (db *DB) Stats(ctx context.Context, now time.Time) (flows.Stats, error) {
 			if err := json.Unmarshal(v, &s); err != nil {
 				return fmt.Errorf("session %x: %w", k, err)
 			}
-			st.Users++
-			if now.Sub(s.Updated) <= 7*24*time.Hour {
-				st.Active7++
-			}
-			if now.Sub(s.Updated) <= 30*24*time.Hour {
-				st.Active30++
-			}
-			st.Languages[s.Lang]++
-			if s.Flow != "" {
-				st.Steps[s.Flow+"/"+s.Step]++
-			}
+			st.Add(s.Lang, s.Flow, s.Step, s.Updated, now)
 			return nil
 		})
 		if err != nil {

@@ -13,7 +13,9 @@ import (
 
 // liveTexts are the texts the engine translates with. /reload swaps them
 // together with the flows.
-type liveTexts struct{ p atomic.Pointer[locales.Catalog] }
+type liveTexts struct {
+	p atomic.Pointer[locales.Catalog]
+}
 
 var _ flows.Translator = (*liveTexts)(nil)
 
