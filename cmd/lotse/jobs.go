@@ -129,7 +129,10 @@ const defaultLinkCheckSpec = "CRON_TZ=Europe/Berlin 0 6 * * 1"
 // linkCheck is the scheduled link check: it checks every address of the
 // content and tells the admins about the dead ones.
 type linkCheck struct {
-	content  *flows.Content
+	content *flows.Content
+	// current, if set, returns the content running now (it may have been
+	// reloaded since start); it wins over content.
+	current  func() *flows.Content
 	client   *http.Client // nil: 10 seconds per request
 	parallel int          // zero: 8
 	admins   []int64
@@ -174,7 +177,11 @@ func (l linkCheck) run(ctx context.Context) []linkcheck.Result {
 	if parallel <= 0 {
 		parallel = 8
 	}
-	rs := linkcheck.Check(ctx, client, linkcheck.Targets(l.content), parallel)
+	c := l.content
+	if l.current != nil {
+		c = l.current()
+	}
+	rs := linkcheck.Check(ctx, client, linkcheck.Targets(c), parallel)
 	if ctx.Err() != nil {
 		return nil // stopping: the results say nothing about the links
 	}

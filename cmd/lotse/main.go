@@ -317,7 +317,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, s
 	if err != nil {
 		return err
 	}
-	links := linkCheck{content: flowSet, admins: cfg.Admins, log: log}
+	links := linkCheck{current: engine.Content, admins: cfg.Admins, log: log}
 	jobs := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
 	if err := scheduleRetention(ctx, jobs, db, cfg.RetentionSpec, cfg.RetentionMonths, log); err != nil {
 		return err
