@@ -52,6 +52,7 @@ func main() {
 	workers := flag.Int("workers", 16, "chat workers")
 	dbPath := flag.String("db", "", "database file (default: a temporary one)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	memProfile := flag.String("memprofile", "", "write a heap profile at the end of the run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -62,6 +63,7 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
+	heapProfile = *memProfile
 	if err := run(*users, min(*steps, 11), *perSec, *duration, *stored, *window, *workers, *dbPath); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "lotse-load:", err)
@@ -269,6 +271,11 @@ func run(nUsers, steps, perSec int, duration time.Duration, stored, window, work
 	fmt.Printf("messages sent      %d\n", sent)
 	fmt.Printf("allocations        %.0f per update (whole process)\n", float64(ms1.Mallocs-ms0.Mallocs)/float64(max(n, 1)))
 	fmt.Printf("peak RSS           %s (whole process)\n", peakRSS())
+	if heapProfile != "" {
+		if err := writeHeapProfile(heapProfile); err != nil {
+			return err
+		}
+	}
 	fmt.Printf("database           %.1f MiB, %d sessions stored before\n", float64(fi.Size())/(1<<20), stored)
 	fmt.Printf("start-up           %v to the first getUpdates\n", startup.Round(time.Millisecond))
 	if lost.Load() > 0 {
@@ -321,4 +328,18 @@ func peakRSS() string {
 		}
 	}
 	return "unknown"
+}
+
+// heapProfile is where -memprofile writes the heap as the run ends, before
+// the bot and the server are gone.
+var heapProfile string
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	runtime.GC()
+	return pprof.Lookup("heap").WriteTo(f, 0)
 }
