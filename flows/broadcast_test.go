@@ -199,7 +199,9 @@ func TestBroadcastDelivery(t *testing.T) {
 	if err := st.Save(ctx, flows.Session{Chat: 42, Lang: "en"}, nil, flows.Change{Broadcast: b}); err != nil {
 		t.Fatal(err)
 	}
-	ev := func(chat int64) flows.Event { return flows.Event{Chat: chat, Kind: flows.KindBroadcast, Broadcast: b.ID} }
+	ev := func(chat int64) flows.Event {
+		return flows.Event{Chat: chat, Kind: flows.KindBroadcast, Broadcast: b.ID}
+	}
 	steps := []struct {
 		name string
 		ev   flows.Event
