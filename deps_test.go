@@ -26,6 +26,7 @@ func TestDependencies(t *testing.T) {
 			"the engine knows nothing of Telegram, bbolt or go-i18n"},
 		{"lotse/flows/content", []string{"lotse/bot", "lotse/store", "lotse/locales"}, "content is data"},
 		{"lotse/flows/remind", []string{tgbotapi, bbolt, i18n, "lotse/bot", "lotse/store", "lotse/locales"}, "the dispatcher talks to the store and the channel through interfaces"},
+		{"lotse/flows/broadcast", []string{tgbotapi, bbolt, i18n, "lotse/bot", "lotse/store", "lotse/locales"}, "the broadcast job talks to the store and the channel through interfaces"},
 		{"lotse/flows/linkcheck", []string{tgbotapi, bbolt, i18n, "lotse/bot", "lotse/store", "lotse/locales"}, "the link check needs only the content and HTTP"},
 		{"lotse/locales", []string{"lotse/flows", tgbotapi, bbolt}, "texts are a leaf"},
 		{"lotse/store", []string{tgbotapi, i18n, prom, "lotse/bot", "lotse/locales"}, "the store knows no channel"},

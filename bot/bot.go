@@ -228,8 +228,8 @@ func (b *Bot) Run(ctx context.Context) error {
 		}
 		queues[b.worker(j.ev.Chat)] <- j
 	}
-	snd := newSender(b, b.api(workCtx, sendTimeout), func(chat int64) {
-		dispatch(job{ev: flows.Event{Chat: chat, Kind: flows.KindBlocked}})
+	snd := newSender(b, b.api(workCtx, sendTimeout), func(chat int64, broadcast uint64) {
+		dispatch(job{ev: flows.Event{Chat: chat, Kind: flows.KindBlocked, Broadcast: broadcast}})
 	})
 	b.snd.Store(snd)
 	b.mu.Lock()

@@ -26,8 +26,9 @@ type sender struct {
 	b      *Bot
 	api    *tgbotapi.BotAPI
 	global *rate.Limiter
-	// blocked is called (on the chat's worker) when a chat blocked the bot.
-	blocked func(chat int64)
+	// blocked is called (on the chat's worker) when a chat blocked the bot;
+	// broadcast is the broadcast of the refused reply, if any.
+	blocked func(chat int64, broadcast uint64)
 
 	// window is how many sends may be in flight (see run). With more than
 	// one, delivered replies are acknowledged by ackLoop, many in one
@@ -54,7 +55,7 @@ type chatQueue struct {
 	idleSince time.Time
 }
 
-func newSender(b *Bot, api *tgbotapi.BotAPI, blocked func(int64)) *sender {
+func newSender(b *Bot, api *tgbotapi.BotAPI, blocked func(chat int64, broadcast uint64)) *sender {
 	return &sender{
 		b: b, api: api, blocked: blocked,
 		global: rate.NewLimiter(b.cfg.GlobalRate, max(1, b.cfg.GlobalBurst)),
@@ -213,7 +214,7 @@ func (s *sender) deliver(ctx context.Context, q *chatQueue, r flows.Reply) {
 		dropped := q.replies
 		s.mu.Unlock()
 		s.b.ack(ctx, dropped...)
-		s.blocked(r.Chat)
+		s.blocked(r.Chat, r.Broadcast)
 	case giveUp:
 		s.b.log.Warn("delivery failed repeatedly; the reply stays in the outbox for the next start", "chat", r.Chat, "reply", r.ID)
 	}

@@ -51,7 +51,7 @@ type StatsSource interface {
 
 // adminCommands are the commands only admins may use; for anyone else
 // they do not exist.
-var adminCommands = map[string]bool{"stats": true, "reload": true}
+var adminCommands = map[string]bool{"stats": true, "reload": true, "broadcast": true}
 
 // ReloadFunc re-reads the content from where it came from, checks it and,
 // if it passes, makes the engine run it (see [Engine.Replace]); it returns

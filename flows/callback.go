@@ -11,20 +11,21 @@ const MaxCallbackData = 64
 
 // Callback actions: the first field of a button's callback data.
 const (
-	ActChoose   = "c" // choose option Value of Step in Flow (Version)
-	ActBack     = "b" // go back from Step in Flow (Version)
-	ActMenu     = "m" // show the main menu
-	ActFlow     = "f" // open Flow from the main menu
-	ActLanguage = "l" // switch to language Value
-	ActResume   = "r" // continue the open flow
-	ActPrivacy  = "p" // privacy action Value: export, delete, yes (delete), no (keep)
-	ActOffer    = "o" // offer a follow-up reminder for result Step of Flow (Version)
-	ActRemind   = "w" // set that follow-up in Value days
-	ActFollow   = "s" // subscribe to deadline Value
-	ActReminder = "n" // reminder ID: Value done, week (again in a week) or stop
-	ActZone     = "z" // time zone number Value of TimeZones
-	ActDetails  = "d" // show the details blocks of result Step of Flow (Version)
-	ActInfo     = "i" // show Flow's (Version) info Value: terms or people
+	ActChoose    = "c" // choose option Value of Step in Flow (Version)
+	ActBack      = "b" // go back from Step in Flow (Version)
+	ActMenu      = "m" // show the main menu
+	ActFlow      = "f" // open Flow from the main menu
+	ActLanguage  = "l" // switch to language Value
+	ActResume    = "r" // continue the open flow
+	ActPrivacy   = "p" // privacy action Value: export, delete, yes (delete), no (keep)
+	ActOffer     = "o" // offer a follow-up reminder for result Step of Flow (Version)
+	ActRemind    = "w" // set that follow-up in Value days
+	ActFollow    = "s" // subscribe to deadline Value
+	ActReminder  = "n" // reminder ID: Value done, week (again in a week) or stop
+	ActZone      = "z" // time zone number Value of TimeZones
+	ActDetails   = "d" // show the details blocks of result Step of Flow (Version)
+	ActInfo      = "i" // show Flow's (Version) info Value: terms or people
+	ActBroadcast = "a" // broadcast dialogue (admins): segment, skip, rest, send, cancel, stop-ID
 )
 
 // Callback is the decoded callback data of a button.
@@ -54,7 +55,7 @@ func (c Callback) String() string {
 		return c.Action + ":" + strconv.FormatUint(c.ID, 10) + ":" + c.Value
 	case ActFlow:
 		return c.Action + ":" + c.Flow
-	case ActLanguage, ActPrivacy, ActFollow, ActZone:
+	case ActLanguage, ActPrivacy, ActFollow, ActZone, ActBroadcast:
 		return c.Action + ":" + c.Value
 	default:
 		return c.Action
@@ -95,7 +96,7 @@ func ParseCallback(data string) (Callback, error) {
 		}
 		c.ID, c.Value = id, f[2]
 		return c, nil
-	case (c.Action == ActLanguage || c.Action == ActPrivacy || c.Action == ActFollow || c.Action == ActZone) && len(f) == 2:
+	case (c.Action == ActLanguage || c.Action == ActPrivacy || c.Action == ActFollow || c.Action == ActZone || c.Action == ActBroadcast) && len(f) == 2:
 		c.Value = f[1]
 		return c, nil
 	case (c.Action == ActMenu || c.Action == ActResume) && len(f) == 1:

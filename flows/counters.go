@@ -91,11 +91,16 @@ type Count struct {
 
 // Change is a change committed together with a session: Put stores a
 // reminder (a zero ID gets a new one), Delete removes one, and Counts are
-// added to the usage counters.
+// added to the usage counters. Broadcast stores a new broadcast (its ID is
+// set), Delivery records one recipient of a broadcast (see
+// [ErrBroadcastDone]), and StopBroadcast stops a broadcast still sending.
 type Change struct {
-	Put    *Reminder
-	Delete uint64
-	Counts []Count
+	Put           *Reminder
+	Delete        uint64
+	Counts        []Count
+	Broadcast     *Broadcast
+	Delivery      *Delivery
+	StopBroadcast uint64
 }
 
 // ReminderChange is the name [Change] had when it only changed reminders.

@@ -65,11 +65,12 @@ type Engine struct {
 	now     func() time.Time
 	log     *slog.Logger
 	// retention is how many months an inactive user's data is kept.
-	retention int
-	admins    []int64
-	stats     StatsSource
-	grace     time.Duration
-	reload    ReloadFunc
+	retention  int
+	admins     []int64
+	stats      StatsSource
+	grace      time.Duration
+	reload     ReloadFunc
+	broadcasts BroadcastStore
 }
 
 // Config holds what an [Engine] needs. Content, Store and Translator are
@@ -87,6 +88,9 @@ type Config struct {
 	Admins []int64
 	// Stats computes /stats; nil means the command says it is unavailable.
 	Stats StatsSource
+	// Broadcasts keeps the admins' broadcasts (/broadcast); nil means the
+	// command says broadcasts are unavailable (the terminal chat).
+	Broadcasts BroadcastStore
 	// Reload serves the admin command /reload; nil means the content
 	// cannot be reloaded (it is built in).
 	Reload ReloadFunc
@@ -109,7 +113,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("new engine: content has %d problems, first: %s", len(ps), ps[0])
 	}
 	e := &Engine{store: cfg.Store, reload: cfg.Reload, tr: cfg.Translator, now: cfg.Now, log: cfg.Logger,
-		retention: cfg.RetentionMonths, admins: cfg.Admins, stats: cfg.Stats, grace: cfg.ReminderGrace}
+		retention: cfg.RetentionMonths, admins: cfg.Admins, stats: cfg.Stats, grace: cfg.ReminderGrace, broadcasts: cfg.Broadcasts}
 	e.content.Store(cfg.Content)
 	if e.grace <= 0 {
 		e.grace = 6 * time.Hour
@@ -173,6 +177,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Result, error) {
 	}
 	if ev.Kind == KindNotice {
 		return e.notify(ctx, ev)
+	}
+	if ev.Kind == KindBroadcast {
+		return e.deliverBroadcast(ctx, ev)
 	}
 	s, found, err := e.store.Session(ctx, ev.Chat)
 	if err != nil {

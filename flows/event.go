@@ -25,6 +25,9 @@ const (
 	// KindNotice is a message to an admin that no user action caused:
 	// Event.Notice names it, Event.Text is its list (see notify.go).
 	KindNotice
+	// KindBroadcast says broadcast Event.Broadcast is to go to the chat
+	// (see broadcast.go).
+	KindBroadcast
 )
 
 // String returns the kind's name, for logs.
@@ -44,6 +47,8 @@ func (k Kind) String() string {
 		return "reminder"
 	case KindNotice:
 		return "notice"
+	case KindBroadcast:
+		return "broadcast"
 	}
 	return "unknown"
 }
@@ -80,4 +85,7 @@ type Event struct {
 	Group bool
 	// Notice is the message ID of a KindNotice event, one of [Notices].
 	Notice string
+	// Broadcast is the broadcast of a KindBroadcast event, or of the
+	// message Telegram refused in a KindBlocked event (zero for others).
+	Broadcast uint64
 }

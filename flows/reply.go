@@ -23,6 +23,9 @@ type Reply struct {
 	MessageID int        `json:"message_id,omitempty"`
 	Text      string     `json:"text,omitempty"`
 	Buttons   [][]Button `json:"buttons,omitempty"`
+	// Broadcast is the broadcast this message belongs to, if any: a 403
+	// on it is counted there.
+	Broadcast uint64 `json:"broadcast,omitempty"`
 }
 
 // Button is an inline button: it either sends Data back when pressed, or

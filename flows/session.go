@@ -26,8 +26,10 @@ type Session struct {
 	// TZ is the user's time zone for reminders; empty means DefaultTZ.
 	TZ string `json:"tz,omitempty"`
 	// Inactive is true when the user blocked the bot.
-	Inactive bool      `json:"inactive,omitempty"`
-	Updated  time.Time `json:"updated"`
+	Inactive bool `json:"inactive,omitempty"`
+	// Draft is an admin's broadcast being written (/broadcast).
+	Draft   *BroadcastDraft `json:"draft,omitempty"`
+	Updated time.Time       `json:"updated"`
 }
 
 // redeliveryWindow is how long Telegram keeps an unconfirmed update; only

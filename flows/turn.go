@@ -39,6 +39,9 @@ func (t *turn) run() {
 	if t.ev.Kind == KindBlocked {
 		s.Inactive = true
 		t.cancelAllReminders()
+		if t.ev.Broadcast != 0 {
+			t.changes = append(t.changes, Change{Delivery: &Delivery{Broadcast: t.ev.Broadcast, Chat: s.Chat, Outcome: DeliveryBlocked}})
+		}
 		return
 	}
 	if t.ev.Kind == KindReminder {
@@ -50,6 +53,9 @@ func (t *turn) run() {
 		s.Lang = t.e.tr.Match(t.ev.LangCode)
 	}
 	t.countActive()
+	if s.Draft != nil && t.drafting() {
+		return
+	}
 	if !t.consistent() && t.ev.Kind != KindCommand {
 		return
 	}
@@ -167,6 +173,8 @@ func (t *turn) command() {
 		t.stats()
 	case "reload":
 		t.reload()
+	case "broadcast":
+		t.broadcastCommand()
 	case "start":
 		t.start(strings.TrimSpace(t.ev.Text))
 	case "menu":
@@ -356,6 +364,8 @@ func (t *turn) button() {
 		t.reminderButton(cb)
 	case ActZone:
 		t.setTimezone(cb.Value)
+	case ActBroadcast:
+		t.broadcastButton(cb.Value)
 	case ActDetails:
 		f := t.c.Flows[s.Flow]
 		if s.Paused || f == nil || !t.current(f, cb) || f.Step(cb.Step).Type != StepResult {

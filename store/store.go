@@ -88,7 +88,7 @@ func Open(path string, opts Options) (*DB, error) {
 
 func (db *DB) init() error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketSessions, bucketOutbox, bucketReminders, bucketDue, bucketChatRem, bucketCounters} {
+		for _, name := range [][]byte{bucketMeta, bucketSessions, bucketOutbox, bucketReminders, bucketDue, bucketChatRem, bucketCounters, bucketBroadcasts} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
@@ -226,7 +226,7 @@ func (db *DB) DeleteInactive(ctx context.Context, before time.Time) (int, error)
 }
 
 // Save stores the session, appends the replies to the outbox and applies
-// the changes (reminders, usage counters), in one transaction. It sets
+// the changes (reminders, usage counters, broadcasts), in one transaction. It sets
 // each reply's ID and each new reminder's.
 func (db *DB) Save(ctx context.Context, s flows.Session, replies []flows.Reply, changes ...flows.Change) error {
 	if err := ctx.Err(); err != nil {
@@ -250,6 +250,9 @@ func (db *DB) Save(ctx context.Context, s flows.Session, replies []flows.Reply, 
 			return err
 		}
 		if err := applyReminders(tx, changes); err != nil {
+			return err
+		}
+		if err := applyBroadcasts(tx, changes); err != nil {
 			return err
 		}
 		for _, c := range changes {

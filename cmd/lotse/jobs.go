@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"lotse/bot"
 	"lotse/flows"
+	"lotse/flows/broadcast"
 	"lotse/flows/linkcheck"
 	"lotse/store"
 )
@@ -216,4 +219,26 @@ func (l linkCheck) run(ctx context.Context) []linkcheck.Result {
 		}
 	}
 	return dead
+}
+
+// defaultBroadcastSpec continues open broadcasts every minute (and a pass
+// runs at start); while a pass is still sending, the next ones return.
+const defaultBroadcastSpec = "* * * * *"
+
+// scheduleBroadcasts adds the broadcast job on spec and returns one pass
+// of it, for the start.
+func scheduleBroadcasts(ctx context.Context, c *cron.Cron, db *store.DB, submit func(context.Context, flows.Event) error, spec string, log *slog.Logger) (func(), error) {
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return nil, fmt.Errorf("LOTSE_BROADCAST_CRON %q: %w", spec, err)
+	}
+	r := &broadcast.Runner{Store: db, Submit: submit, Logger: log}
+	pass := func() {
+		if _, err := r.Run(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, bot.ErrNotRunning) {
+			log.Error("broadcast pass failed", "err", err)
+		}
+	}
+	if _, err := c.AddFunc(spec, pass); err != nil {
+		return nil, err
+	}
+	return pass, nil
 }

@@ -74,8 +74,9 @@ Environment:
   LOTSE_BACKUP_DIR       a running lotse writes a backup here on LOTSE_BACKUP_CRON (keeps the newest 14)
   LOTSE_BACKUP_CRON      when (default "CRON_TZ=Europe/Berlin 0 3 * * *")
   LOTSE_REMINDER_CRON    how often to look for due reminders (default every minute, Berlin time)
+  LOTSE_BROADCAST_CRON   how often to continue open broadcasts (default every minute)
   LOTSE_REMINDER_GRACE   how late a reminder may still go out after downtime (default 6h)
-  LOTSE_ADMINS           Telegram user IDs (comma-separated) that may use admin commands (/stats)
+  LOTSE_ADMINS           Telegram user IDs (comma-separated) that may use admin commands (/stats, /broadcast)
                          and are told about dead links
   LOTSE_LINKCHECK_CRON   when to check the content's addresses (default "CRON_TZ=Europe/Berlin 0 6 * * 1";
                          "off" disables)
@@ -158,6 +159,7 @@ type config struct {
 	BackupDir       string
 	BackupSpec      string
 	ReminderSpec    string
+	BroadcastSpec   string
 	ReminderGrace   time.Duration
 	HTTP            string // the operators' listener (/metrics, /healthz); empty: none
 	LinkCheckSpec   string
@@ -191,6 +193,10 @@ func configFrom(getenv func(string) string) config {
 	c.ReminderSpec = getenv("LOTSE_REMINDER_CRON")
 	if c.ReminderSpec == "" {
 		c.ReminderSpec = defaultReminderSpec
+	}
+	c.BroadcastSpec = getenv("LOTSE_BROADCAST_CRON")
+	if c.BroadcastSpec == "" {
+		c.BroadcastSpec = defaultBroadcastSpec
 	}
 	c.BackupDir, c.BackupSpec = getenv("LOTSE_BACKUP_DIR"), getenv("LOTSE_BACKUP_CRON")
 	if c.BackupSpec == "" {
@@ -310,10 +316,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, s
 		// Lotse and owns its database: they may use /stats and /reload.
 		admins = append(slices.Clone(admins), terminalUser)
 	}
+	var broadcasts flows.BroadcastStore // sent only on Telegram
+	if cfg.Token != "" {
+		broadcasts = db
+	}
 	var engine *flows.Engine
 	reload := reloader(cfg.ContentDir, func() *flows.Engine { return engine }, texts, log)
 	engine, err = flows.NewEngine(flows.Config{Content: flowSet, Store: db, Translator: texts, Logger: log,
-		RetentionMonths: cfg.RetentionMonths, Admins: admins, Stats: db, ReminderGrace: cfg.ReminderGrace, Reload: reload})
+		RetentionMonths: cfg.RetentionMonths, Admins: admins, Stats: db, ReminderGrace: cfg.ReminderGrace, Reload: reload, Broadcasts: broadcasts})
 	if err != nil {
 		return err
 	}
@@ -384,6 +394,10 @@ func runTelegram(ctx context.Context, cfg config, log *slog.Logger, engine *flow
 		return err
 	}
 	links.submit = b.Submit
+	broadcastPass, err := scheduleBroadcasts(ctx, jobs, db, b.Submit, cfg.BroadcastSpec, log)
+	if err != nil {
+		return err
+	}
 	if err := scheduleLinkCheck(ctx, jobs, cfg.LinkCheckSpec, links); err != nil {
 		return err
 	}
@@ -393,6 +407,7 @@ func runTelegram(ctx context.Context, cfg config, log *slog.Logger, engine *flow
 		select {
 		case <-b.Ready():
 			pass()
+			broadcastPass()
 		case <-ctx.Done():
 		}
 	}()

@@ -23,17 +23,20 @@ type MemStore struct {
 	reminders map[uint64]flows.Reminder
 	remSeq    uint64
 	counters  map[string]uint64
+	bcasts    map[uint64]flows.Broadcast
+	bcastSeq  uint64
 }
 
 var (
-	_ flows.Store       = (*MemStore)(nil)
-	_ flows.Outbox      = (*MemStore)(nil)
-	_ flows.StatsSource = (*MemStore)(nil)
+	_ flows.Store          = (*MemStore)(nil)
+	_ flows.Outbox         = (*MemStore)(nil)
+	_ flows.StatsSource    = (*MemStore)(nil)
+	_ flows.BroadcastStore = (*MemStore)(nil)
 )
 
 // NewMemStore returns an empty store.
 func NewMemStore() *MemStore {
-	return &MemStore{sessions: map[int64][]byte{}, reminders: map[uint64]flows.Reminder{}, counters: map[string]uint64{}}
+	return &MemStore{sessions: map[int64][]byte{}, reminders: map[uint64]flows.Reminder{}, counters: map[string]uint64{}, bcasts: map[uint64]flows.Broadcast{}}
 }
 
 // Session returns the chat's session.
@@ -58,6 +61,9 @@ func (m *MemStore) Save(_ context.Context, s flows.Session, replies []flows.Repl
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if err := m.applyBroadcasts(changes); err != nil {
+		return err
+	}
 	m.sessions[s.Chat] = v
 	for _, c := range changes {
 		delete(m.reminders, c.Delete)
@@ -196,4 +202,85 @@ func (m *MemStore) Stats(_ context.Context, now time.Time) (flows.Stats, error) 
 		}
 	}
 	return st, nil
+}
+
+// applyBroadcasts applies the broadcast parts of changes as store.DB does,
+// all or nothing (flows.ErrBroadcastDone changes nothing); m.mu is held.
+func (m *MemStore) applyBroadcasts(changes []flows.Change) error {
+	next := maps.Clone(m.bcasts)
+	seq := m.bcastSeq
+	for _, c := range changes {
+		if c.Broadcast != nil {
+			seq++
+			c.Broadcast.ID = seq
+			next[seq] = *c.Broadcast
+		}
+		if d := c.Delivery; d != nil {
+			b, ok := next[d.Broadcast]
+			switch {
+			case !ok && d.Outcome == flows.DeliveryBlocked:
+				continue
+			case !ok:
+				return flows.ErrBroadcastDone
+			case d.Outcome == flows.DeliveryBlocked:
+				b.Blocked++
+			case b.Status != flows.BroadcastSending || !flows.ChatAfter(d.Chat, b.Cursor):
+				return flows.ErrBroadcastDone
+			case d.Outcome == flows.DeliverySent:
+				b.Cursor, b.Sent = d.Chat, b.Sent+1
+			default:
+				b.Cursor, b.Skipped = d.Chat, b.Skipped+1
+			}
+			next[d.Broadcast] = b
+		}
+		if b, ok := next[c.StopBroadcast]; ok && b.Status == flows.BroadcastSending {
+			b.Status = flows.BroadcastStopped
+			next[c.StopBroadcast] = b
+		}
+	}
+	m.bcasts, m.bcastSeq = next, seq
+	return nil
+}
+
+// Broadcast returns one broadcast.
+func (m *MemStore) Broadcast(_ context.Context, id uint64) (flows.Broadcast, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.bcasts[id]
+	return b, ok, nil
+}
+
+// Broadcasts returns up to limit broadcasts, newest first.
+func (m *MemStore) Broadcasts(_ context.Context, limit int) ([]flows.Broadcast, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []flows.Broadcast
+	for _, id := range slices.Backward(slices.Sorted(maps.Keys(m.bcasts))) {
+		if len(out) == limit {
+			break
+		}
+		out = append(out, m.bcasts[id])
+	}
+	return out, nil
+}
+
+// Audience counts the members of a segment as store.DB does.
+func (m *MemStore) Audience(_ context.Context, seg flows.Segment) (flows.Audience, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a := flows.Audience{Langs: map[string]int{}}
+	for _, v := range m.sessions {
+		var s flows.Session
+		if err := json.Unmarshal(v, &s); err != nil {
+			return a, err
+		}
+		switch {
+		case !seg.Has(s):
+		case s.Inactive:
+			a.Blocked++
+		default:
+			a.Langs[s.Lang]++
+		}
+	}
+	return a, nil
 }

@@ -15,6 +15,8 @@ import (
 type Chat struct {
 	ID       int64
 	LangCode string
+	// User is the user who acts (admin rights); zero means unknown.
+	User     int64
 	h        flows.Handler
 	next     int
 	messages map[int][][]flows.Button
@@ -31,7 +33,7 @@ func NewChat(h flows.Handler, id int64, langCode string) *Chat {
 // lines of what the bot did.
 func (c *Chat) Do(ctx context.Context, line string) ([]string, error) {
 	c.update++
-	ev := flows.Event{UpdateID: c.update, Chat: c.ID, LangCode: c.LangCode}
+	ev := flows.Event{UpdateID: c.update, Chat: c.ID, User: c.User, LangCode: c.LangCode}
 	switch {
 	case strings.HasPrefix(line, "/"):
 		cmd, args, _ := strings.Cut(line[1:], " ")
@@ -65,7 +67,7 @@ func (c *Chat) Do(ctx context.Context, line string) ([]string, error) {
 // not that message shows it (to simulate old or forged buttons).
 func (c *Chat) Press(ctx context.Context, msg int, data string) ([]string, error) {
 	c.update++
-	res, err := c.h.Handle(ctx, flows.Event{UpdateID: c.update, Chat: c.ID, LangCode: c.LangCode,
+	res, err := c.h.Handle(ctx, flows.Event{UpdateID: c.update, Chat: c.ID, User: c.User, LangCode: c.LangCode,
 		Kind: flows.KindButton, Data: data, MessageID: msg})
 	if err != nil {
 		return nil, err
