@@ -554,6 +554,9 @@ func TestBlockedUser(t *testing.T) {
 	if !eventually(10*time.Second, func() bool { return inactive(kicked) }) {
 		t.Error("a my_chat_member 'kicked' update did not mark the chat inactive")
 	}
+	if logs := h.logs.String(); strings.Contains(logs, "6006") || strings.Contains(logs, "6007") {
+		t.Errorf("the log names a user's chat:\n%s", logs)
+	}
 }
 
 func TestUnreadableAndForeignInput(t *testing.T) {

@@ -38,7 +38,7 @@ func (b *Bot) process(ctx context.Context, snd *sender, j job) {
 	done()
 	b.handled(j, res, err)
 	if err != nil {
-		b.log.Error("update given up after retries", "update_id", j.ev.UpdateID, "chat", j.ev.Chat, "err", err)
+		b.log.Error("update given up after retries", "update_id", j.ev.UpdateID, "err", err)
 	}
 	b.answerLater(ctx, j.queryID, res.Notice)
 	if snd != nil {
@@ -54,7 +54,7 @@ func (b *Bot) handle(ctx context.Context, ev flows.Event) (flows.Result, error) 
 		if err == nil {
 			return res, nil
 		}
-		b.log.Warn("handling update failed", "update_id", ev.UpdateID, "chat", ev.Chat, "attempt", attempt+1, "err", err)
+		b.log.Warn("handling update failed", "update_id", ev.UpdateID, "attempt", attempt+1, "err", err)
 		b.obs.Error(ErrorStore)
 		if !sleep(ctx, time.Duration(attempt+1)*200*time.Millisecond) {
 			break

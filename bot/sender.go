@@ -209,14 +209,14 @@ func (s *sender) deliver(ctx context.Context, q *chatQueue, r flows.Reply) {
 		}
 		s.b.ack(ctx, r)
 	case chatGone:
-		s.b.log.Info("chat blocked the bot; marking it inactive", "chat", r.Chat)
+		s.b.log.Info("chat blocked the bot; marking it inactive")
 		s.mu.Lock()
 		dropped := q.replies
 		s.mu.Unlock()
 		s.b.ack(ctx, dropped...)
 		s.blocked(r.Chat, r.Broadcast)
 	case giveUp:
-		s.b.log.Warn("delivery failed repeatedly; the reply stays in the outbox for the next start", "chat", r.Chat, "reply", r.ID)
+		s.b.log.Warn("delivery failed repeatedly; the reply stays in the outbox for the next start", "reply", r.ID)
 	}
 	s.finish(q, out, wait)
 }
@@ -298,13 +298,13 @@ func (s *sender) attempt(r flows.Reply, attempts int) (outcome, time.Duration) {
 		for range attempts + 1 {
 			d = bo.next()
 		}
-		s.b.log.Info("delivery failed, retrying", "chat", r.Chat, "in", d, "err", err)
+		s.b.log.Info("delivery failed, retrying", "in", d, "err", err)
 		return retryLater, d
 	}
 	switch {
 	case te.Code == 429:
 		wait := time.Duration(max(te.RetryAfter, 1)) * time.Second
-		s.b.log.Info("rate limited by Telegram", "chat", r.Chat, "retry_after", wait)
+		s.b.log.Info("rate limited by Telegram", "retry_after", wait)
 		return retryLater, wait
 	case te.Code == 403:
 		return chatGone, 0
@@ -317,7 +317,7 @@ func (s *sender) attempt(r flows.Reply, attempts int) (outcome, time.Duration) {
 	case te.Code == 400 && r.Op == flows.OpClearButtons && editGone(te.Message):
 		return delivered, 0
 	}
-	s.b.log.Error("Telegram refused a reply; dropping it", "chat", r.Chat, "reply", r.ID, "code", te.Code, "err", te.Message)
+	s.b.log.Error("Telegram refused a reply; dropping it", "reply", r.ID, "code", te.Code, "err", te.Message)
 	return delivered, 0
 }
 
