@@ -129,14 +129,7 @@ func TestBroadcastOnTelegram(t *testing.T) {
 	}
 
 	cancel()
-	select {
-	case code := <-exited:
-		if code != 0 {
-			t.Errorf("exit %d:\n%s", code, logs.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("lotse did not stop")
-	}
+	waitExit(t, exited, logs, 20*time.Second)
 	db, err = store.Open(dbPath, store.Options{})
 	if err != nil {
 		t.Fatal(err)

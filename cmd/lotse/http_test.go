@@ -186,14 +186,7 @@ func TestOperatorHTTPOnTelegram(t *testing.T) {
 	}
 
 	cancel()
-	select {
-	case code := <-exited:
-		if code != 0 {
-			t.Errorf("exit %d:\n%s", code, logs.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("lotse did not stop")
-	}
+	waitExit(t, exited, logs, 20*time.Second)
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("the operator listener still answers after lotse stopped")
 	}
@@ -217,15 +210,22 @@ func TestOperatorHTTPInTerminal(t *testing.T) {
 		t.Errorf("GET /metrics: %d, body without lotse_updates_total", code)
 	}
 	typing.Close() // end of input: the chat ends, and the listener with it
+	waitExit(t, exited, logs, 10*time.Second)
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("the operator listener still answers after lotse stopped")
+	}
+}
+
+// waitExit waits for lotse, run in the background, to end with exit
+// status 0.
+func waitExit(t *testing.T, exited <-chan int, logs *lockedBuffer, d time.Duration) {
+	t.Helper()
 	select {
 	case code := <-exited:
 		if code != 0 {
 			t.Errorf("exit %d:\n%s", code, logs.String())
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("lotse did not stop at the end of input")
-	}
-	if _, err := http.Get(base + "/healthz"); err == nil {
-		t.Error("the operator listener still answers after lotse stopped")
+	case <-time.After(d):
+		t.Fatal("lotse did not stop")
 	}
 }
