@@ -518,6 +518,36 @@ func TestRateLimits(t *testing.T) {
 	}
 }
 
+// TestSendWindowAcknowledgesInBatches: with several sends in flight, the
+// sender acknowledges delivered replies in batches; every reply arrives
+// once, in order per chat, and the outbox ends empty.
+func TestSendWindowAcknowledgesInBatches(t *testing.T) {
+	srv := newServer(t)
+	h := start(t, srv, filepath.Join(t.TempDir(), "lotse.db"), bot.Config{SendWindow: 8, GlobalRate: rate.Inf, ChatRate: rate.Inf})
+	const chats = 20
+	var last []int
+	for c := int64(1); c <= chats; c++ {
+		srv.SendText(8000+c, user(8000+c, "en"), "/start")
+		last = append(last, srv.SendText(8000+c, user(8000+c, "en"), "/help"))
+	}
+	for _, u := range last {
+		h.settle(u)
+	}
+	for c := int64(1); c <= chats; c++ {
+		msgs := srv.Messages(8000 + c)
+		if len(msgs) != 3 {
+			t.Fatalf("chat %d has %d messages, want 3 (welcome, language picker, help)", 8000+c, len(msgs))
+		}
+		if !strings.Contains(msgs[2].Text, "/help") {
+			t.Errorf("chat %d: the help came out of order: %q", 8000+c, msgs[2].Text)
+		}
+	}
+	if p, err := h.db.Pending(context.Background()); err != nil || len(p) != 0 {
+		t.Errorf("outbox after delivery: %d replies (err %v), want none", len(p), err)
+	}
+	noRefusedCalls(t, srv)
+}
+
 func TestTransientFailuresAreRetried(t *testing.T) {
 	srv := newServer(t)
 	h := start(t, srv, filepath.Join(t.TempDir(), "lotse.db"))
