@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,17 +38,8 @@ func TestBroadcastOnTelegram(t *testing.T) {
 	db.Close()
 	srv.Block(blocker)
 
-	ctx, cancel := context.WithCancel(t.Context())
+	cancel, exited, logs := startOnTelegram(t, dbPath, srv, map[string]string{"LOTSE_ADMINS": "5", "LOTSE_BROADCAST_CRON": "@every 1s"})
 	defer cancel()
-	logs := &lockedBuffer{}
-	exited := make(chan int, 1)
-	go func() {
-		exited <- run(ctx, []string{"-db", dbPath}, strings.NewReader(""), io.Discard, logs, env(map[string]string{
-			"TELEGRAM_BOT_TOKEN": telegramtest.DefaultToken, "TELEGRAM_API_ENDPOINT": srv.Endpoint(),
-			"LOTSE_ADMINS": "5", "LOTSE_BROADCAST_CRON": "@every 1s",
-			"LOTSE_SEND_RATE": "off", "LOTSE_CHAT_RATE": "off", "LOG_LEVEL": "info",
-		}))
-	}()
 	// waitText waits for a message of the bot in chat that contains s.
 	waitText := func(chat int64, s string) telegramtest.Message {
 		t.Helper()

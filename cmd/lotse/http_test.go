@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -119,16 +120,8 @@ func TestOperatorHTTPOnTelegram(t *testing.T) {
 	}
 	db.Close()
 
-	ctx, cancel := context.WithCancel(t.Context())
+	cancel, exited, logs := startOnTelegram(t, dbPath, srv, map[string]string{"LOTSE_HTTP": "127.0.0.1:0"})
 	defer cancel()
-	logs := &lockedBuffer{}
-	exited := make(chan int, 1)
-	go func() {
-		exited <- run(ctx, []string{"-db", dbPath}, strings.NewReader(""), io.Discard, logs, env(map[string]string{
-			"TELEGRAM_BOT_TOKEN": telegramtest.DefaultToken, "TELEGRAM_API_ENDPOINT": srv.Endpoint(),
-			"LOTSE_HTTP": "127.0.0.1:0", "LOTSE_SEND_RATE": "off", "LOTSE_CHAT_RATE": "off", "LOG_LEVEL": "info",
-		}))
-	}()
 	base := opsAddr(t, logs)
 
 	srv.FailNext("sendMessage", telegramtest.TooManyRequests(1))
@@ -228,4 +221,21 @@ func waitExit(t *testing.T, exited <-chan int, logs *lockedBuffer, d time.Durati
 	case <-time.After(d):
 		t.Fatal("lotse did not stop")
 	}
+}
+
+// startOnTelegram runs lotse in the background against srv on the database
+// dbPath, without rate limits, with the extra environment; cancel stops it
+// and its exit status arrives on exited.
+func startOnTelegram(t *testing.T, dbPath string, srv *telegramtest.Server, extra map[string]string) (cancel context.CancelFunc, exited <-chan int, logs *lockedBuffer) {
+	t.Helper()
+	e := map[string]string{
+		"TELEGRAM_BOT_TOKEN": telegramtest.DefaultToken, "TELEGRAM_API_ENDPOINT": srv.Endpoint(),
+		"LOTSE_SEND_RATE": "off", "LOTSE_CHAT_RATE": "off", "LOG_LEVEL": "info",
+	}
+	maps.Copy(e, extra)
+	ctx, cancel := context.WithCancel(t.Context())
+	logs = &lockedBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"-db", dbPath}, strings.NewReader(""), io.Discard, logs, env(e)) }()
+	return cancel, done, logs
 }
